@@ -1,0 +1,40 @@
+# edu-dwh — education-quality monitoring warehouse
+# `make demo` and `make test` do all the set-up they need on a fresh machine.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+export XDG_RUNTIME_DIR ?= /tmp
+
+.DEFAULT_GOAL := help
+
+help: ## list the targets
+	@grep -E '^[a-z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+venv: $(STAMP) ## create .venv and install the pinned requirements
+
+demo: $(STAMP) ## synthetic region through the whole pipeline (via Airflow), summary in Russian
+	$(BIN)/edu-dwh demo
+
+test: $(STAMP) ## the full test suite (what CI runs)
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP) ## ruff lint + format check
+	$(BIN)/ruff check ingestion expectations dags tests bench
+	$(BIN)/ruff format --check ingestion expectations dags tests bench
+
+bench: $(STAMP) ## ingestion benchmarks (ratios against a baseline in the same run)
+	$(BIN)/python -m bench.run
+
+clean: ## remove local state (embedded database, airflow home, reports); keeps .venv
+	rm -rf .local
+
+.PHONY: help venv demo test lint bench clean

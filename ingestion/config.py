@@ -1,0 +1,87 @@
+"""Runtime configuration: warehouse DSN, pseudonymisation key and local state folders.
+
+Everything comes from the environment; nothing secret lives in code.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+
+
+def state_dir() -> Path:
+    """Folder for local state (embedded pgdata, quarantine copies, Data Docs, airflow home)."""
+    path = Path(os.environ.get("EDU_DWH_STATE_DIR", REPO_ROOT / ".local")).resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def quarantine_dir() -> Path:
+    path = state_dir() / "quarantine"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def data_docs_dir() -> Path:
+    """Where the Great Expectations Data Docs site (HTML for auditors) is written."""
+    path = state_dir() / "data_docs"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def reports_dir() -> Path:
+    path = state_dir() / "reports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@dataclass(frozen=True)
+class Settings:
+    dsn: str
+    pseudonym_key: bytes
+    embedded: bool
+
+
+def _embedded_dsn() -> str:
+    # Imported lazily: pgserver is only needed for the embedded default.
+    import pgserver
+
+    pgdata = state_dir() / "pgdata"
+    server = pgserver.get_server(str(pgdata), cleanup_mode=None)
+    return server.get_uri()
+
+
+def resolve_dsn() -> tuple[str, bool]:
+    dsn = os.environ.get("EDU_DWH_DSN", "").strip()
+    if dsn:
+        return dsn, False
+    return _embedded_dsn(), True
+
+
+def resolve_pseudonym_key() -> bytes:
+    key = os.environ.get("EDU_DWH_PSEUDONYM_KEY", "")
+    if key:
+        return key.encode("utf-8")
+    key_file = state_dir() / "pseudonym.key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+        print(
+            f"ВНИМАНИЕ: EDU_DWH_PSEUDONYM_KEY не задан; сгенерирован локальный ключ {key_file}. "
+            "В продуктиве задайте ключ через переменную окружения или соединение Airflow.",
+            file=sys.stderr,
+        )
+    return key_file.read_text().strip().encode("utf-8")
+
+
+@cache
+def get_settings() -> Settings:
+    dsn, embedded = resolve_dsn()
+    return Settings(dsn=dsn, pseudonym_key=resolve_pseudonym_key(), embedded=embedded)

@@ -1,0 +1,173 @@
+"""PostgreSQL access: connections, the raw/audit DDL and COPY helpers."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
+from urllib.parse import parse_qs, unquote, urlparse
+
+import psycopg2
+import psycopg2.extensions
+
+from ingestion.config import get_settings
+
+RAW_TABLES: dict[str, str] = {
+    "municipalities": """
+        ate_code text, name text, type text""",
+    "schools": """
+        school_code text, ate_code text, name text, locality text, subordination text,
+        is_shnor boolean, is_shsu boolean""",
+    "targets": """
+        indicator_code text, year integer, level text, territory_code text,
+        subject_code integer, target_value numeric""",
+    "gia_results": """
+        gia_level smallint, year integer, stage text, exam_date date, form text,
+        ate_code text, school_code text, category text, person_key text,
+        subject_code integer, subject_name text, primary_score integer,
+        test_score integer, mark integer, status text""",
+}
+
+AUDIT_DDL = """
+create schema if not exists raw;
+create schema if not exists audit;
+
+create table if not exists audit.runs (
+    run_id bigserial primary key,
+    started_at timestamptz not null default now(),
+    finished_at timestamptz,
+    landing_dir text,
+    status text not null default 'running',
+    message text
+);
+
+create table if not exists audit.loads (
+    load_id bigserial primary key,
+    run_id bigint references audit.runs(run_id),
+    source text not null,
+    rel_path text not null,
+    file_name text not null,
+    sha256 text not null,
+    size_bytes bigint,
+    encoding text,
+    scope jsonb,
+    status text not null,
+    message text,
+    rows_read integer not null default 0,
+    rows_loaded integer not null default 0,
+    rows_quarantined integer not null default 0,
+    started_at timestamptz not null default now(),
+    finished_at timestamptz,
+    superseded_by bigint
+);
+create index if not exists loads_sha_idx on audit.loads (sha256);
+create index if not exists loads_source_idx on audit.loads (source, status);
+
+create table if not exists audit.quarantine (
+    load_id bigint not null references audit.loads(load_id),
+    source_row integer not null,
+    reason text not null,
+    row_data jsonb
+);
+create index if not exists quarantine_load_idx on audit.quarantine (load_id);
+
+create table if not exists audit.validation_results (
+    id bigserial primary key,
+    run_id bigint,
+    load_id bigint,
+    source text,
+    suite_name text not null,
+    expectation_type text not null,
+    column_name text,
+    kwargs jsonb,
+    severity text not null,
+    success boolean not null,
+    element_count bigint,
+    unexpected_count bigint,
+    observed jsonb,
+    validated_at timestamptz not null default now()
+);
+
+create or replace view audit.file_messages as
+select l.load_id, l.run_id, l.source, l.rel_path, l.status, l.message,
+       l.rows_read, l.rows_loaded, l.rows_quarantined, l.finished_at
+from audit.loads l;
+"""
+
+
+def raw_ddl() -> str:
+    parts = []
+    for table, columns in RAW_TABLES.items():
+        parts.append(
+            f"create table if not exists raw.{table} ("
+            f"load_id bigint not null, source_row integer not null,{columns},"
+            f" extra jsonb);"
+            f"create index if not exists {table}_load_idx on raw.{table} (load_id);"
+        )
+    return "\n".join(parts)
+
+
+def dsn_to_params(dsn: str) -> dict[str, str]:
+    """Split a postgresql:// URI into host/port/user/password/dbname (for dbt's profile)."""
+    url = urlparse(dsn)
+    query = {k: v[0] for k, v in parse_qs(url.query).items()}
+    return {
+        "host": query.get("host") or url.hostname or "localhost",
+        "port": str(url.port or query.get("port") or 5432),
+        "user": unquote(url.username or query.get("user") or "postgres"),
+        "password": unquote(url.password or query.get("password") or ""),
+        "dbname": (url.path or "/postgres").lstrip("/") or "postgres",
+    }
+
+
+def sqlalchemy_url(dsn: str) -> str:
+    """The same DSN as a SQLAlchemy URL with the psycopg2 driver (for Great Expectations)."""
+    if dsn.startswith("postgresql+"):
+        return dsn
+    return "postgresql+psycopg2://" + dsn.split("://", 1)[1]
+
+
+def connect(dsn: str | None = None) -> psycopg2.extensions.connection:
+    return psycopg2.connect(dsn or get_settings().dsn)
+
+
+@contextmanager
+def transaction(dsn: str | None = None):
+    """A connection whose work is committed on success and rolled back on error."""
+    conn = connect(dsn)
+    try:
+        with conn:
+            yield conn
+    finally:
+        conn.close()
+
+
+def ensure_schema(conn) -> None:
+    with conn.cursor() as cur:
+        cur.execute(AUDIT_DDL)
+        cur.execute(raw_ddl())
+
+
+def copy_rows(cur, table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> int:
+    """COPY rows (python values; None = NULL) into table. Returns the row count."""
+    buf = io.StringIO()
+    n = 0
+    for row in rows:
+        buf.write("\t".join(_copy_value(v) for v in row))
+        buf.write("\n")
+        n += 1
+    buf.seek(0)
+    cols = ", ".join(columns)
+    cur.copy_expert(f"copy {table} ({cols}) from stdin with (format text)", buf)
+    return n
+
+
+def _copy_value(value) -> str:
+    if value is None:
+        return r"\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    text = str(value)
+    return (
+        text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    )
