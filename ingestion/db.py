@@ -168,6 +168,4 @@ def _copy_value(value) -> str:
     if isinstance(value, bool):
         return "t" if value else "f"
     text = str(value)
-    return (
-        text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-    )
+    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")

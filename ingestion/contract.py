@@ -1,0 +1,168 @@
+"""The source contract (../shared/spec/sources.md) as data: files, headers, types, values.
+
+One `SourceSpec` per landing source. Everything that reads or checks a file takes its
+rules from here, so the contract lives in one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# kinds of column values
+TEXT = "text"
+INT = "int"
+NUMBER = "number"
+DATE = "date"
+FLAG = "flag"  # 1/0
+PERSONAL = "personal"  # dropped / pseudonymised, never stored
+
+STAGES = ("досрочный", "основной", "резервный", "дополнительный")
+STATUSES = ("действителен", "аннулирован", "не явился", "удалён", "на апелляции")
+VALID_STATUS = "действителен"
+EGE_SUBJECTS = (1, 2, 22, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 18, 29)
+OGE_SUBJECTS = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 18, 29)
+BASE_MATHS = 22
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str  # Russian header as in the file
+    name: str  # column in the raw table ('' for personal columns)
+    kind: str
+    required: bool = False  # value must be present (for every row)
+    allowed: tuple = ()  # allowed values (text) or () for any
+    lo: float | None = None
+    hi: float | None = None
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    name: str  # ege, oge, municipalities, ...
+    folder: str  # relative to the landing root
+    patterns: tuple[str, ...]  # file name patterns in the folder
+    raw_table: str
+    columns: tuple[Column, ...]
+    title_ru: str
+    constants: dict = field(default_factory=dict)  # raw columns with a fixed value
+    replace_whole_source: bool = False  # reference data: a new file replaces everything
+
+    @property
+    def headers(self) -> tuple[str, ...]:
+        return tuple(c.header for c in self.columns)
+
+    @property
+    def stored(self) -> tuple[Column, ...]:
+        return tuple(c for c in self.columns if c.kind != PERSONAL)
+
+
+def _gia_columns(exam_forms: tuple[str, ...], categories, subjects, with_test_score: bool):
+    cols = [
+        Column("Год", "year", INT, required=True, lo=2000, hi=2100),
+        Column("Этап", "stage", TEXT, required=True, allowed=STAGES),
+        Column("Дата экзамена", "exam_date", DATE),
+        Column("Форма", "form", TEXT, required=True, allowed=exam_forms),
+        Column("Код АТЕ", "ate_code", TEXT, required=True),
+        Column("Код ОО", "school_code", TEXT),
+        Column("Категория участника", "category", TEXT, required=True, allowed=categories),
+        Column("Фамилия", "", PERSONAL),
+        Column("Имя", "", PERSONAL),
+        Column("Отчество", "", PERSONAL),
+        Column("СНИЛС", "", PERSONAL),
+        Column("Серия документа", "", PERSONAL),
+        Column("Номер документа", "", PERSONAL),
+        Column("Код предмета", "subject_code", INT, required=True, allowed=subjects),
+        Column("Предмет", "subject_name", TEXT),
+        Column("Первичный балл", "primary_score", INT, lo=0),
+    ]
+    if with_test_score:
+        cols.append(Column("Тестовый балл", "test_score", INT, lo=0, hi=100))
+    cols += [
+        Column("Отметка", "mark", INT, lo=2, hi=5),
+        Column("Статус результата", "status", TEXT, required=True, allowed=STATUSES),
+    ]
+    return tuple(cols)
+
+
+SOURCES: dict[str, SourceSpec] = {
+    "municipalities": SourceSpec(
+        name="municipalities",
+        folder="reference",
+        patterns=("municipalities.csv",),
+        raw_table="raw.municipalities",
+        title_ru="Справочник муниципалитетов (АТЕ)",
+        replace_whole_source=True,
+        columns=(
+            Column("Код АТЕ", "ate_code", TEXT, required=True),
+            Column("Наименование", "name", TEXT, required=True),
+            Column(
+                "Тип",
+                "type",
+                TEXT,
+                required=True,
+                allowed=("городской округ", "муниципальный район"),
+            ),
+        ),
+    ),
+    "schools": SourceSpec(
+        name="schools",
+        folder="reference",
+        patterns=("schools.csv",),
+        raw_table="raw.schools",
+        title_ru="Реестр ОО",
+        replace_whole_source=True,
+        columns=(
+            Column("Код ОО", "school_code", TEXT, required=True),
+            Column("Код АТЕ", "ate_code", TEXT, required=True),
+            Column("Наименование", "name", TEXT, required=True),
+            Column("Тип местности", "locality", TEXT, required=True, allowed=("город", "село")),
+            Column(
+                "Подчинённость",
+                "subordination",
+                TEXT,
+                required=True,
+                allowed=("муниципальная", "региональная", "федеральная", "частная"),
+            ),
+            Column("ШНОР", "is_shnor", FLAG, required=True),
+            Column("ШСУ", "is_shsu", FLAG, required=True),
+        ),
+    ),
+    "targets": SourceSpec(
+        name="targets",
+        folder="reference",
+        patterns=("targets.csv",),
+        raw_table="raw.targets",
+        title_ru="Целевые показатели",
+        replace_whole_source=True,
+        columns=(
+            Column("Код показателя", "indicator_code", TEXT, required=True),
+            Column("Год", "year", INT, required=True, lo=2000, hi=2100),
+            Column(
+                "Уровень", "level", TEXT, required=True, allowed=("регион", "муниципалитет", "ОО")
+            ),
+            Column("Код территории", "territory_code", TEXT, required=True),
+            Column("Предмет", "subject_code", INT),
+            Column("Целевое значение", "target_value", NUMBER, required=True),
+        ),
+    ),
+    "ege": SourceSpec(
+        name="ege",
+        folder="fis_gia/ege",
+        patterns=("*.csv",),
+        raw_table="raw.gia_results",
+        title_ru="Результаты ЕГЭ/ГВЭ-11 (ФИС ГИА)",
+        constants={"gia_level": 11},
+        columns=_gia_columns(("ЕГЭ", "ГВЭ"), ("ВТГ", "ВПЛ", "СПО", "ИНО"), EGE_SUBJECTS, True),
+    ),
+    "oge": SourceSpec(
+        name="oge",
+        folder="fis_gia/oge",
+        patterns=("*.csv",),
+        raw_table="raw.gia_results",
+        title_ru="Результаты ОГЭ/ГВЭ-9 (ФИС ГИА)",
+        constants={"gia_level": 9},
+        columns=_gia_columns(("ОГЭ", "ГВЭ"), ("ВТГ", "ИНО"), OGE_SUBJECTS, False),
+    ),
+}
+
+# Order matters: reference data first (the registry checks of the others use it).
+SOURCE_ORDER = ("municipalities", "schools", "targets", "ege", "oge")

@@ -1,0 +1,449 @@
+"""Stage a file into raw._stage_<load_id>, then commit it: quarantine, replace, insert.
+
+`stage_file` reads a landing file in chunks and COPYs every row (accepted or not) into its
+stage table with the reason it would be rejected. `commit_load` adds the checks that need
+the database (registry codes, duplicate sittings), runs the Great Expectations suite on
+the pseudonymised stage, and then, in ONE transaction, moves rejected rows to
+audit.quarantine, deletes the rows of the load(s) this file replaces and inserts the
+accepted rows into the raw table.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import shutil
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from ingestion.config import get_settings, quarantine_dir
+from ingestion.contract import SOURCES, SourceSpec
+from ingestion.encoding import EncodingProblem
+from ingestion.reader import HeaderProblem, read_chunks, read_header
+
+
+@dataclass
+class LoadResult:
+    load_id: int | None
+    source: str
+    rel_path: str
+    status: str
+    message: str = ""
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def stage_table(load_id: int) -> str:
+    return f"raw._stage_{int(load_id)}"
+
+
+def _keep_rejected_file(path: Path, sha: str) -> Path:
+    target = quarantine_dir() / f"{sha[:16]}_{path.name}"
+    if not target.exists():
+        shutil.copy2(path, target)
+    return target
+
+
+def stage_file(
+    conn, run_id: int, spec: SourceSpec, path: Path, rel_path: str, progress: str = ""
+) -> LoadResult:
+    """Read, check and COPY one file into its stage table (committed, status 'staged')."""
+    started = time.monotonic()
+    sha = sha256_of(path)
+    size = path.stat().st_size
+    with conn.cursor() as cur:
+        cur.execute(
+            "select load_id, rel_path, status from audit.loads where sha256 = %s and source = %s"
+            " and (status = 'loaded' or (status = 'staged' and run_id = %s))"
+            " order by load_id desc limit 1",
+            (sha, spec.name, run_id),
+        )
+        seen = cur.fetchone()
+        cur.execute(
+            "insert into audit.loads (run_id, source, rel_path, file_name, sha256, size_bytes,"
+            " status) values (%s, %s, %s, %s, %s, %s, 'staging') returning load_id",
+            (run_id, spec.name, rel_path, path.name, sha, size),
+        )
+        load_id = cur.fetchone()[0]
+    conn.commit()
+
+    if seen:
+        msg = f"файл с тем же содержимым уже загружен (загрузка №{seen[0]}, {seen[1]}): пропущен"
+        _finish(conn, load_id, "duplicate", msg)
+        return LoadResult(load_id, spec.name, rel_path, "duplicate", msg)
+
+    try:
+        header = read_header(path, spec)
+    except (EncodingProblem, HeaderProblem, UnicodeDecodeError) as exc:
+        return _reject_file(conn, load_id, spec, path, rel_path, sha, str(exc))
+
+    table = stage_table(load_id)
+    raw_table = spec.raw_table
+    with conn.cursor() as cur:
+        cur.execute(f"drop table if exists {table}")
+        cur.execute(f"create unlogged table {table} (like {raw_table})")
+        cur.execute(f"alter table {table} add column _reject_reason text")
+    rows_read = 0
+    secret = get_settings().pseudonym_key
+    try:
+        for chunk, n in read_chunks(path, spec, header, secret):
+            rows_read += n
+            _copy_frame(conn, table, chunk, load_id)
+            rate = rows_read / max(time.monotonic() - started, 1e-6)
+            print(f"  {progress}{rel_path}: {rows_read} строк, {rate:,.0f} строк/с", flush=True)
+    except Exception as exc:  # parser errors: wrong field counts, broken quoting …
+        conn.rollback()
+        with conn.cursor() as cur:
+            cur.execute(f"drop table if exists {table}")
+        conn.commit()
+        return _reject_file(
+            conn, load_id, spec, path, rel_path, sha, f"файл не разобран как CSV: {exc}"
+        )
+    with conn.cursor() as cur:
+        cur.execute(
+            "update audit.loads set status = 'staged', encoding = %s, rows_read = %s,"
+            " message = %s where load_id = %s",
+            (
+                header.encoding,
+                rows_read,
+                ("неизвестные столбцы сохранены, но не используются: " + ", ".join(header.unknown))
+                if header.unknown
+                else None,
+                load_id,
+            ),
+        )
+    conn.commit()
+    return LoadResult(load_id, spec.name, rel_path, "staged", rows_read=rows_read)
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_frame(conn, table: str, frame, load_id: int) -> None:
+    """COPY a parsed chunk (text format; values escaped here, NULL = \\N)."""
+    frame = frame.copy()
+    frame.insert(0, "load_id", load_id)
+    for col in frame.columns:
+        if frame[col].dtype == object or pd.api.types.is_string_dtype(frame[col]):
+            frame[col] = frame[col].map(
+                lambda v: v.translate(_COPY_ESCAPES) if isinstance(v, str) else v
+            )
+    buf = io.StringIO()
+    frame.to_csv(
+        buf, sep="\t", header=False, index=False, na_rep="\\N", quoting=3, lineterminator="\n"
+    )
+    buf.seek(0)
+    cols = ", ".join(frame.columns)
+    with conn.cursor() as cur:
+        cur.copy_expert(f"copy {table} ({cols}) from stdin with (format text)", buf)
+
+
+def _finish(conn, load_id: int, status: str, message: str, **counts) -> None:
+    sets = ", ".join(f"{k} = %({k})s" for k in counts)
+    with conn.cursor() as cur:
+        cur.execute(
+            "update audit.loads set status = %(status)s, message = %(message)s,"
+            f" finished_at = now() {', ' + sets if sets else ''} where load_id = %(load_id)s",
+            {"status": status, "message": message, "load_id": load_id, **counts},
+        )
+    conn.commit()
+
+
+def _reject_file(conn, load_id, spec, path, rel_path, sha, reason) -> LoadResult:
+    kept = _keep_rejected_file(path, sha)
+    msg = f"Файл отклонён: {reason}. Копия файла сохранена в карантине: {kept.name}"
+    _finish(conn, load_id, "rejected", msg)
+    print(f"  ОТКЛОНЁН {rel_path}: {reason}", file=sys.stderr, flush=True)
+    return LoadResult(load_id, spec.name if spec else "unknown", rel_path, "rejected", msg)
+
+
+# ---------------------------------------------------------------------------------------
+# commit
+
+# Natural key of a row inside one file: a second row with the same key is quarantined.
+DUP_KEYS: dict[str, tuple[str, ...]] = {
+    "municipalities": ("ate_code",),
+    "schools": ("school_code",),
+    "targets": ("indicator_code", "year", "level", "territory_code", "subject_code"),
+    "ege": ("person_key", "year", "form", "subject_code", "stage", "exam_date"),
+    "oge": ("person_key", "year", "form", "subject_code", "stage", "exam_date"),
+}
+
+# Columns that make up a file's scope (what a corrected file replaces).
+SCOPE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "ege": ("year", "ate_code", "school_code", "stage", "form", "subject_code"),
+    "oge": ("year", "ate_code", "school_code", "stage", "form", "subject_code"),
+}
+
+REGISTRY_CHECKS: dict[str, tuple[tuple[str, str, str], ...]] = {
+    # source: ((column, registry table, registry column), ...)
+    "schools": (("ate_code", "raw.municipalities", "ate_code"),),
+    "ege": (
+        ("ate_code", "raw.municipalities", "ate_code"),
+        ("school_code", "raw.schools", "school_code"),
+    ),
+    "oge": (
+        ("ate_code", "raw.municipalities", "ate_code"),
+        ("school_code", "raw.schools", "school_code"),
+    ),
+}
+
+_REGISTRY_NAMES = {
+    "raw.municipalities": ("Код АТЕ", "справочнике муниципалитетов"),
+    "raw.schools": ("Код ОО", "реестре ОО"),
+}
+
+
+def _append_reason(cur, table: str, where: str, reason_sql: str, params=()) -> int:
+    cur.execute(
+        f"update {table} s set _reject_reason = concat_ws('; ', _reject_reason, {reason_sql})"
+        f" where {where}",
+        params,
+    )
+    return cur.rowcount
+
+
+def database_row_checks(conn, spec: SourceSpec, load_id: int) -> None:
+    """Checks that need the database: registry codes and repeated rows within the file."""
+    table = stage_table(load_id)
+    with conn.cursor() as cur:
+        for column, registry, reg_col in REGISTRY_CHECKS.get(spec.name, ()):
+            label, where_ru = _REGISTRY_NAMES[registry]
+            _append_reason(
+                cur,
+                table,
+                f"s.{column} is not null and not exists (select 1 from {registry} r"
+                f" where r.{reg_col} = s.{column})",
+                f"'«{label}» ' || s.{column} || ' отсутствует в {where_ru}'",
+            )
+        keys = DUP_KEYS.get(spec.name)
+        if keys:
+            key_list = ", ".join(keys)
+            order = "s.source_row"
+            if "status" in _columns_of(cur, table):
+                order = "(s.status = 'действителен') desc, s.source_row"
+            cur.execute(
+                f"""
+                with ranked as (
+                    select source_row, first_value(source_row) over w as first_row,
+                           row_number() over w as rn
+                    from {table} s
+                    where _reject_reason is null
+                    window w as (partition by {key_list} order by {order})
+                )
+                update {table} s
+                set _reject_reason = 'повтор: та же запись уже есть в строке '
+                    || ranked.first_row
+                from ranked
+                where ranked.source_row = s.source_row and ranked.rn > 1
+                """
+            )
+    conn.commit()
+
+
+def _columns_of(cur, table: str) -> set[str]:
+    schema, name = table.split(".", 1)
+    cur.execute(
+        "select column_name from information_schema.columns"
+        " where table_schema = %s and table_name = %s",
+        (schema, name),
+    )
+    return {r[0] for r in cur.fetchall()}
+
+
+def compute_scope(conn, spec: SourceSpec, load_id: int) -> dict:
+    table = stage_table(load_id)
+    scope: dict[str, list] = {}
+    with conn.cursor() as cur:
+        for col in SCOPE_COLUMNS.get(spec.name, ()):
+            cur.execute(
+                f"select coalesce(jsonb_agg(distinct {col}::text order by {col}::text), '[]')"
+                f" from {table} where _reject_reason is null and {col} is not null"
+            )
+            scope[col] = cur.fetchone()[0]
+    return scope
+
+
+def _predecessors(cur, spec: SourceSpec, load_id: int, rel_path: str, scope: dict) -> list[int]:
+    if spec.replace_whole_source:
+        cur.execute(
+            "select load_id from audit.loads where source = %s and status = 'loaded'",
+            (spec.name,),
+        )
+    else:
+        cur.execute(
+            "select load_id from audit.loads where source = %s and status = 'loaded'"
+            " and load_id <> %s and (scope = %s::jsonb or (rel_path = %s and"
+            " scope -> 'year' = %s::jsonb))",
+            (spec.name, load_id, json.dumps(scope), rel_path, json.dumps(scope.get("year", []))),
+        )
+    return [r[0] for r in cur.fetchall()]
+
+
+def commit_load(
+    conn, spec: SourceSpec, load_id: int, rel_path: str, path: Path | None, validator=None
+) -> LoadResult:
+    """Validate a staged load and move it into the raw table (see module docstring).
+
+    `validator(source, stage_table, load_id) -> outcome` runs the Great Expectations suite;
+    an outcome with `success == False` rejects the whole file (blocking).
+    """
+    table = stage_table(load_id)
+    database_row_checks(conn, spec, load_id)
+    scope = compute_scope(conn, spec, load_id)
+    with conn.cursor() as cur:
+        cur.execute(f"select count(*), count(*) filter (where _reject_reason is null) from {table}")
+        rows_read, rows_ok = cur.fetchone()
+        cur.execute(
+            "update audit.loads set scope = %s where load_id = %s", (json.dumps(scope), load_id)
+        )
+    conn.commit()
+
+    warnings: list[str] = []
+    if validator is not None:
+        outcome = validator(spec.name, table, load_id)
+        warnings = list(getattr(outcome, "warnings", []) or [])
+        if not outcome.success:
+            reason = "не пройдены блокирующие проверки: " + "; ".join(outcome.failures)
+            _drop_stage(conn, table)
+            sha = _sha_of_load(conn, load_id)
+            if path is not None:
+                return _reject_file(conn, load_id, spec, path, rel_path, sha, reason)
+            _finish(conn, load_id, "rejected", "Файл отклонён: " + reason)
+            return LoadResult(load_id, spec.name, rel_path, "rejected", reason)
+
+    if rows_ok == 0:
+        reason = "ни одна строка не прошла проверку" if rows_read else "в файле нет ни одной строки"
+        with conn.cursor() as cur:
+            _quarantine_rows(cur, table, load_id)
+        conn.commit()
+        _drop_stage(conn, table)
+        sha = _sha_of_load(conn, load_id)
+        result = (
+            _reject_file(conn, load_id, spec, path, rel_path, sha, reason)
+            if path is not None
+            else LoadResult(load_id, spec.name, rel_path, "rejected", reason)
+        )
+        _set_counts(conn, load_id, rows_read, 0, rows_read)
+        result.rows_read, result.rows_quarantined = rows_read, rows_read
+        return result
+
+    raw_cols = [c for c in _columns_of_table(conn, spec.raw_table)]
+    col_list = ", ".join(raw_cols)
+    with conn.cursor() as cur:  # one transaction: replace + insert + quarantine + manifest
+        predecessors = _predecessors(cur, spec, load_id, rel_path, scope)
+        if predecessors:
+            cur.execute(f"delete from {spec.raw_table} where load_id = any(%s)", (predecessors,))
+            cur.execute(
+                "update audit.loads set status = 'superseded', superseded_by = %s"
+                " where load_id = any(%s)",
+                (load_id, predecessors),
+            )
+        cur.execute(
+            f"insert into {spec.raw_table} ({col_list}) select {col_list} from {table}"
+            " where _reject_reason is null"
+        )
+        loaded = cur.rowcount
+        quarantined = _quarantine_rows(cur, table, load_id)
+        message = None
+        if quarantined:
+            message = f"загружено строк: {loaded}, в карантине: {quarantined}"
+        if predecessors:
+            ids = ", ".join(f"№{p}" for p in predecessors)
+            message = ((message + "; ") if message else "") + f"заменяет загрузки {ids}"
+        cur.execute(
+            "update audit.loads set status = 'loaded', finished_at = now(), rows_read = %s,"
+            " rows_loaded = %s, rows_quarantined = %s,"
+            " message = concat_ws('; ', message, %s) where load_id = %s",
+            (rows_read, loaded, quarantined, message, load_id),
+        )
+        cur.execute(f"drop table {table}")
+    conn.commit()
+    return LoadResult(
+        load_id,
+        spec.name,
+        rel_path,
+        "loaded",
+        message or "",
+        rows_read,
+        loaded,
+        quarantined,
+        warnings,
+    )
+
+
+def _quarantine_rows(cur, table: str, load_id: int) -> int:
+    cur.execute(
+        f"insert into audit.quarantine (load_id, source_row, reason, row_data)"
+        f" select {int(load_id)}, source_row, _reject_reason,"
+        f" to_jsonb(s) - '_reject_reason' - 'load_id'"
+        f" from {table} s where _reject_reason is not null"
+    )
+    return cur.rowcount
+
+
+def _set_counts(conn, load_id, rows_read, rows_loaded, rows_quarantined) -> None:
+    with conn.cursor() as cur:
+        cur.execute(
+            "update audit.loads set rows_read = %s, rows_loaded = %s, rows_quarantined = %s"
+            " where load_id = %s",
+            (rows_read, rows_loaded, rows_quarantined, load_id),
+        )
+    conn.commit()
+
+
+def _columns_of_table(conn, table: str) -> list[str]:
+    schema, name = table.split(".", 1)
+    with conn.cursor() as cur:
+        cur.execute(
+            "select column_name from information_schema.columns"
+            " where table_schema = %s and table_name = %s order by ordinal_position",
+            (schema, name),
+        )
+        return [r[0] for r in cur.fetchall()]
+
+
+def _sha_of_load(conn, load_id: int) -> str:
+    with conn.cursor() as cur:
+        cur.execute("select sha256 from audit.loads where load_id = %s", (load_id,))
+        return cur.fetchone()[0]
+
+
+def _drop_stage(conn, table: str) -> None:
+    with conn.cursor() as cur:
+        cur.execute(f"drop table if exists {table}")
+    conn.commit()
+
+
+def abandon_stale_stages(conn) -> int:
+    """Loads left 'staged'/'staging' by a run that died: drop their stage tables."""
+    with conn.cursor() as cur:
+        cur.execute(
+            "update audit.loads set status = 'abandoned', finished_at = now(),"
+            " message = 'запуск прерван до завершения загрузки'"
+            " where status in ('staged', 'staging') returning load_id"
+        )
+        ids = [r[0] for r in cur.fetchall()]
+        for load_id in ids:
+            cur.execute(f"drop table if exists {stage_table(load_id)}")
+    conn.commit()
+    return len(ids)
+
+
+def source_of(name: str) -> SourceSpec:
+    return SOURCES[name]

@@ -1,0 +1,300 @@
+"""The pipeline's steps. `edu-dwh run` and the Airflow DAG call exactly these functions.
+
+prepare → ingest (stage every file) → validate (checks + GX + commit) → transform (dbt
+build) → publish (grants, Data Docs, run report).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ingestion import db, loader
+from ingestion.config import get_settings
+from ingestion.contract import SOURCE_ORDER, SOURCES
+
+BI_ROLE = "edu_dwh_bi_reader"
+PUBLIC_SCHEMAS = ("marts", "reference")
+REFERENCE_SOURCES = ("municipalities", "schools", "targets")
+GIA_SOURCES = ("ege", "oge")
+
+
+class BlockingFailure(RuntimeError):
+    """A check that must stop publishing failed; the message says which and why."""
+
+
+@dataclass
+class StepReport:
+    run_id: int
+    results: list[loader.LoadResult] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+
+    def by_status(self, status: str) -> list[loader.LoadResult]:
+        return [r for r in self.results if r.status == status]
+
+
+def log(message: str) -> None:
+    print(message, flush=True)
+
+
+# ---------------------------------------------------------------------------------------
+
+
+def prepare(landing: Path | str) -> int:
+    """Create schemas, clean up after interrupted runs, open a run record; returns run_id."""
+    landing = Path(landing).resolve()
+    with db.transaction() as conn:
+        db.ensure_schema(conn)
+    conn = db.connect()
+    try:
+        stale = loader.abandon_stale_stages(conn)
+        if stale:
+            log(f"Предыдущий запуск был прерван: {stale} незавершённых загрузок помечены.")
+        with conn.cursor() as cur:
+            cur.execute(
+                "insert into audit.runs (landing_dir) values (%s) returning run_id",
+                (str(landing),),
+            )
+            run_id = cur.fetchone()[0]
+        conn.commit()
+    finally:
+        conn.close()
+    log(f"Запуск №{run_id}: папка приёма {landing}")
+    return run_id
+
+
+def discover(landing: Path) -> tuple[dict[str, list[Path]], list[Path]]:
+    """Files per source (sorted), and files in known folders that match no source."""
+    found: dict[str, list[Path]] = {}
+    claimed: set[Path] = set()
+    for name in SOURCE_ORDER:
+        spec = SOURCES[name]
+        folder = landing / spec.folder
+        if not folder.is_dir():
+            continue
+        files = sorted(
+            p
+            for p in folder.iterdir()
+            if p.is_file() and any(fnmatch.fnmatch(p.name.lower(), pat) for pat in spec.patterns)
+        )
+        if files:
+            found[name] = files
+            claimed.update(files)
+    known_folders = {SOURCES[n].folder for n in SOURCE_ORDER}
+    stray = sorted(
+        p
+        for folder in known_folders
+        if (landing / folder).is_dir()
+        for p in (landing / folder).iterdir()
+        if p.is_file() and p not in claimed and not p.name.startswith(".")
+    )
+    return found, stray
+
+
+def ingest(landing: Path | str, run_id: int, sources: tuple[str, ...] = SOURCE_ORDER) -> StepReport:
+    """Stage the landing files of `sources`: read, check, pseudonymise, COPY (see loader)."""
+    landing = Path(landing).resolve()
+    report = StepReport(run_id)
+    if not landing.is_dir():
+        raise BlockingFailure(f"папка приёма не найдена: {landing}")
+    found, stray = discover(landing)
+    found = {name: files for name, files in found.items() if name in sources}
+    if set(sources) != set(SOURCE_ORDER):  # strays are reported by the full ingest only
+        stray = [p for p in stray if any(p.parent == landing / SOURCES[s].folder for s in sources)]
+    for name in sources:
+        if name not in found:
+            spec = SOURCES[name]
+            note = f"Источник «{spec.title_ru}» ({spec.folder}) отсутствует — пропущен."
+            report.notices.append(note)
+            log(note)
+    files = [(name, p) for name in sources for p in found.get(name, [])]
+    conn = db.connect()
+    try:
+        for path in stray:
+            report.results.append(_reject_stray(conn, run_id, landing, path))
+        for k, (name, path) in enumerate(files, 1):
+            rel = str(path.relative_to(landing))
+            result = loader.stage_file(
+                conn, run_id, SOURCES[name], path, rel, progress=f"[{k}/{len(files)}] "
+            )
+            report.results.append(result)
+    finally:
+        conn.close()
+    return report
+
+
+def _reject_stray(conn, run_id: int, landing: Path, path: Path) -> loader.LoadResult:
+    rel = str(path.relative_to(landing))
+    sha = loader.sha256_of(path)
+    with conn.cursor() as cur:
+        cur.execute(
+            "insert into audit.loads (run_id, source, rel_path, file_name, sha256, size_bytes,"
+            " status) values (%s, 'unknown', %s, %s, %s, %s, 'staging') returning load_id",
+            (run_id, rel, path.name, sha, path.stat().st_size),
+        )
+        load_id = cur.fetchone()[0]
+    conn.commit()
+    return loader._reject_file(
+        conn,
+        load_id,
+        None,
+        path,
+        rel,
+        sha,
+        "файл не соответствует контракту (неизвестный тип или расширение в этой папке)",
+    )
+
+
+def _gx_validator(run_id: int):
+    try:
+        from expectations.runner import validate_stage
+    except ImportError:  # pragma: no cover - GX suites are part of the package
+        return None
+    dsn = get_settings().dsn
+
+    def validate(source: str, table: str, load_id: int):
+        return validate_stage(dsn, source, table, load_id, run_id)
+
+    return validate
+
+
+def validate(run_id: int, landing: Path | str | None = None) -> StepReport:
+    """Row checks against the registry, GX suites, then commit each staged file."""
+    report = StepReport(run_id)
+    validator = _gx_validator(run_id)
+    conn = db.connect()
+    try:
+        with conn.cursor() as cur:
+            cur.execute(
+                "select load_id, source, rel_path from audit.loads"
+                " where run_id = %s and status = 'staged'",
+                (run_id,),
+            )
+            staged = cur.fetchall()
+        order = {name: i for i, name in enumerate(SOURCE_ORDER)}
+        staged.sort(key=lambda r: (order.get(r[1], 99), r[0]))
+        base = Path(landing).resolve() if landing else None
+        for k, (load_id, source, rel) in enumerate(staged, 1):
+            t0 = time.monotonic()
+            path = base / rel if base else None
+            result = loader.commit_load(
+                conn,
+                SOURCES[source],
+                load_id,
+                rel,
+                path if path and path.exists() else None,
+                validator,
+            )
+            report.results.append(result)
+            log(
+                f"  [{k}/{len(staged)}] {rel}: {result.status}, загружено {result.rows_loaded},"
+                f" в карантине {result.rows_quarantined} ({time.monotonic() - t0:.1f} с)"
+            )
+            for w in result.warnings:
+                log(f"    предупреждение: {w}")
+    finally:
+        conn.close()
+    blocked = [r for r in report.results if r.status == "rejected" and "блокирующие" in r.message]
+    if blocked:
+        _set_run(run_id, "blocked", "; ".join(f"{r.rel_path}: {r.message}" for r in blocked))
+        raise BlockingFailure(
+            "Публикация остановлена: не пройдены блокирующие проверки качества.\n"
+            + "\n".join(f"  {r.rel_path}: {r.message}" for r in blocked)
+        )
+    return report
+
+
+def transform() -> None:
+    """dbt build: seeds, staging, intermediate, marts, data tests and unit tests."""
+    from ingestion.dbt_runner import build
+
+    t0 = time.monotonic()
+    build()
+    log(f"dbt build выполнен за {time.monotonic() - t0:.0f} с")
+
+
+def publish(run_id: int) -> dict:
+    """Grant BI read access to the public schemas only, build Data Docs, close the run."""
+    with db.transaction() as conn, conn.cursor() as cur:
+        cur.execute(
+            f"do $$ begin if not exists (select 1 from pg_roles where rolname = '{BI_ROLE}')"
+            f" then create role {BI_ROLE} nologin; end if; end $$;"
+        )
+        for schema in PUBLIC_SCHEMAS:
+            cur.execute(f"create schema if not exists {schema}")
+            cur.execute(f"grant usage on schema {schema} to {BI_ROLE}")
+            cur.execute(f"grant select on all tables in schema {schema} to {BI_ROLE}")
+        for schema in ("raw", "audit", "staging", "intermediate"):
+            cur.execute(f"create schema if not exists {schema}")
+            cur.execute(f"revoke all on schema {schema} from {BI_ROLE}")
+            cur.execute(f"revoke all on all tables in schema {schema} from {BI_ROLE}")
+    docs = None
+    try:
+        from expectations.runner import build_data_docs
+
+        docs = build_data_docs()
+    except ImportError:  # pragma: no cover
+        pass
+    summary = run_summary(run_id)
+    _set_run(run_id, "published", summary["message"])
+    return {"data_docs": str(docs) if docs else None, **summary}
+
+
+def run_summary(run_id: int) -> dict:
+    with db.transaction() as conn, conn.cursor() as cur:
+        cur.execute(
+            "select status, count(*), coalesce(sum(rows_loaded), 0),"
+            " coalesce(sum(rows_quarantined), 0) from audit.loads where run_id = %s"
+            " group by status",
+            (run_id,),
+        )
+        rows = cur.fetchall()
+        cur.execute(
+            "select rel_path, message from audit.loads where run_id = %s and status = 'rejected'"
+            " order by load_id",
+            (run_id,),
+        )
+        rejected = cur.fetchall()
+    counts = {r[0]: r[1] for r in rows}
+    loaded_rows = sum(r[2] for r in rows)
+    quarantined = sum(r[3] for r in rows)
+    message = (
+        f"файлов загружено: {counts.get('loaded', 0)}, повторных: {counts.get('duplicate', 0)},"
+        f" отклонено: {counts.get('rejected', 0)}; строк загружено: {loaded_rows},"
+        f" в карантине: {quarantined}"
+    )
+    return {"message": message, "counts": counts, "rejected": rejected}
+
+
+def _set_run(run_id: int, status: str, message: str) -> None:
+    with db.transaction() as conn, conn.cursor() as cur:
+        cur.execute(
+            "update audit.runs set status = %s, message = %s, finished_at = now()"
+            " where run_id = %s",
+            (status, message, run_id),
+        )
+
+
+def run_all(landing: Path | str, skip_dbt: bool = False) -> dict:
+    """The whole pipeline in-process (what `edu-dwh run` does)."""
+    t0 = time.monotonic()
+    run_id = prepare(landing)
+    try:
+        ingest(landing, run_id)
+        validate(run_id, landing)
+        if not skip_dbt:
+            transform()
+        result = publish(run_id)
+    except BlockingFailure:
+        raise
+    except Exception as exc:
+        _set_run(run_id, "failed", str(exc))
+        raise
+    result["run_id"] = run_id
+    result["seconds"] = round(time.monotonic() - t0, 1)
+    for rel, msg in result["rejected"]:
+        print(f"ОТКЛОНЁН {rel}: {msg}", file=sys.stderr)
+    return result

@@ -1,0 +1,45 @@
+"""Keyed pseudonyms for people: person_key = HMAC-SHA256(secret, normalised СНИЛС).
+
+Where СНИЛС is empty, the normalised document series + number are used instead
+(sources.md). Raw personal values never leave this module.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from collections.abc import Iterable
+
+_NON_DIGIT = re.compile(r"\D+")
+_NON_ALNUM = re.compile(r"[^0-9A-ZА-ЯЁ]+")
+
+
+def normalise_snils(value: str | None) -> str:
+    """Digits only: '123-456-789 01' → '12345678901'."""
+    return _NON_DIGIT.sub("", value or "")
+
+
+def normalise_document(series: str | None, number: str | None) -> str:
+    """Series + number, upper case, without spaces and punctuation."""
+    return _NON_ALNUM.sub("", ((series or "") + (number or "")).upper())
+
+
+def person_key(secret: bytes, snils: str | None, series: str | None, number: str | None) -> str:
+    """The pseudonym, or '' when neither СНИЛС nor a document is given."""
+    basis = normalise_snils(snils) or normalise_document(series, number)
+    if not basis:
+        return ""
+    return hmac.new(secret, basis.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def person_keys(
+    secret: bytes,
+    snils: Iterable[str],
+    series: Iterable[str] | None = None,
+    numbers: Iterable[str] | None = None,
+) -> list[str]:
+    snils = list(snils)
+    series = list(series) if series is not None else [""] * len(snils)
+    numbers = list(numbers) if numbers is not None else [""] * len(snils)
+    return [person_key(secret, a, b, c) for a, b, c in zip(snils, series, numbers, strict=True)]

@@ -1,0 +1,300 @@
+"""Read a landing CSV in chunks: header check, type parsing, row checks, pseudonymisation.
+
+Yields pandas DataFrames whose columns are ready for COPY into the stage table:
+`source_row`, the stored raw columns (as text in COPY form), `extra` (JSON of unknown
+columns) and `_reject_reason` (NULL, or the Russian reasons why the row is quarantined).
+Personal columns are consumed here and never appear in the output.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ingestion.contract import (
+    BASE_MATHS,
+    DATE,
+    FLAG,
+    INT,
+    NUMBER,
+    PERSONAL,
+    TEXT,
+    VALID_STATUS,
+    Column,
+    SourceSpec,
+)
+from ingestion.encoding import detect_encoding
+from ingestion.pseudonymise import person_keys
+
+CHUNK_ROWS = 50_000
+
+
+class HeaderProblem(ValueError):
+    """The header does not match the contract."""
+
+
+def _norm(text: str) -> str:
+    return " ".join(str(text).replace("\ufeff", "").replace("ё", "е").replace("Ё", "Е").split())
+
+
+def _norm_value(text: str) -> str:
+    return _norm(text).lower()
+
+
+@dataclass
+class FileHeader:
+    encoding: str
+    columns: list[str]  # as in the file
+    mapping: dict[str, Column]  # file column → contract column
+    unknown: list[str]
+
+
+def read_header(path: Path, spec: SourceSpec) -> FileHeader:
+    encoding = detect_encoding(path)
+    with open(path, encoding=encoding, newline="") as fh:
+        first = fh.readline()
+    if not first.strip():
+        raise HeaderProblem("файл пуст: нет строки заголовка")
+    header = next(csv.reader([first], delimiter=";"))
+    if len(header) == 1 and ("," in first or "\t" in first):
+        raise HeaderProblem(
+            "разделитель столбцов не «;» (ожидается точка с запятой, как в выгрузках ФИС)"
+        )
+    by_norm = {_norm(c.header).lower(): c for c in spec.columns}
+    mapping: dict[str, Column] = {}
+    unknown: list[str] = []
+    seen: set[str] = set()
+    for col in header:
+        key = _norm(col).lower()
+        if key in seen:
+            raise HeaderProblem(f"столбец «{_norm(col)}» встречается в заголовке дважды")
+        seen.add(key)
+        if key in by_norm:
+            mapping[col] = by_norm[key]
+        elif key:
+            unknown.append(_norm(col))
+    present = {c.header for c in mapping.values()}
+    missing = [c.header for c in spec.columns if c.header not in present]
+    if missing:
+        msg = "в заголовке нет обязательных столбцов: " + ", ".join(f"«{m}»" for m in missing)
+        if unknown:
+            msg += "; неизвестные столбцы: " + ", ".join(f"«{u}»" for u in unknown)
+        if len(missing) == len(spec.columns):
+            msg += (
+                f". Заголовок не распознан ни по одному столбцу — проверьте, что это файл "
+                f"«{spec.title_ru}» и что кодировка Windows-1251 или UTF-8 "
+                f"(прочитан как {encoding})"
+            )
+        raise HeaderProblem(msg)
+    return FileHeader(encoding, header, mapping, unknown)
+
+
+class _Reasons:
+    """Accumulates per-row Russian reasons, vectorised."""
+
+    def __init__(self, index: pd.Index):
+        self.text = pd.Series("", index=index, dtype=object)
+
+    def add(self, mask: pd.Series, reason: str | pd.Series) -> None:
+        mask = mask.fillna(False).astype(bool)
+        if not mask.any():
+            return
+        add = reason[mask] if isinstance(reason, pd.Series) else reason
+        current = self.text[mask]
+        self.text.loc[mask] = np.where(current == "", add, current + "; " + add)
+
+    def result(self) -> pd.Series:
+        return self.text.where(self.text != "", None)
+
+
+def _parse_number(values: pd.Series) -> pd.Series:
+    cleaned = (
+        values.str.replace("\u00a0", "", regex=False)
+        .str.replace(" ", "", regex=False)
+        .str.replace(",", ".", regex=False)
+    )
+    return pd.to_numeric(cleaned.where(cleaned != ""), errors="coerce")
+
+
+def _clean_code(values: pd.Series) -> pd.Series:
+    """Codes are text; Excel-style '270001.0' → '270001'."""
+    return values.str.strip().str.replace(r"^(\d+)[.,]0+$", r"\1", regex=True)
+
+
+def _fmt_int(values: pd.Series) -> pd.Series:
+    out = pd.Series(None, index=values.index, dtype=object)
+    ok = values.notna()
+    out[ok] = values[ok].astype("int64").astype(str)
+    return out
+
+
+def parse_chunk(
+    raw: pd.DataFrame, header: FileHeader, spec: SourceSpec, secret: bytes
+) -> pd.DataFrame:
+    """Typed, checked, pseudonymised chunk (see module docstring)."""
+    raw = raw.fillna("")
+    reasons = _Reasons(raw.index)
+    out = pd.DataFrame(index=raw.index)
+    out["source_row"] = raw.index + 1  # 1-based data row (header excluded)
+    by_contract = {c.header: fc for fc, c in header.mapping.items()}
+    parsed: dict[str, pd.Series] = {}
+
+    for col in spec.columns:
+        if col.kind == PERSONAL:
+            continue
+        values = raw[by_contract[col.header]].astype(str).str.strip()
+        empty = values == ""
+        label = f"«{col.header}»"
+        if col.required:
+            reasons.add(empty, f"{label}: не заполнено")
+        if col.kind == TEXT:
+            if col.name.endswith("_code") and col.name != "indicator_code":
+                values = _clean_code(values)
+            if col.allowed:
+                canon = {_norm_value(a): a for a in col.allowed}
+                mapped = values.map(lambda v, canon=canon: canon.get(_norm_value(v)))
+                bad = ~empty & mapped.isna()
+                reasons.add(
+                    bad,
+                    f"{label}: недопустимое значение «"
+                    + values
+                    + "» (допустимо: "
+                    + ", ".join(col.allowed)
+                    + ")",
+                )
+                values = mapped.where(~bad, values)
+            parsed[col.name] = values.where(~empty)
+            out[col.name] = parsed[col.name]
+        elif col.kind in (INT, NUMBER):
+            nums = _parse_number(values)
+            bad = ~empty & nums.isna()
+            reasons.add(bad, f"{label}: не число «" + values + "»")
+            if col.kind == INT:
+                frac = ~empty & nums.notna() & (nums != np.floor(nums))
+                reasons.add(frac, f"{label}: ожидается целое число, а не «" + values + "»")
+                nums = nums.where(~frac)
+            if col.lo is not None:
+                reasons.add(nums < col.lo, f"{label}: значение «" + values + f"» меньше {col.lo:g}")
+            if col.hi is not None:
+                reasons.add(nums > col.hi, f"{label}: значение «" + values + f"» больше {col.hi:g}")
+            if col.allowed:
+                bad = nums.notna() & ~nums.isin(col.allowed)
+                reasons.add(bad, f"{label}: недопустимое значение «" + values + "»")
+            parsed[col.name] = nums
+            out[col.name] = (
+                _fmt_int(nums)
+                if col.kind == INT
+                else nums.map(lambda v: None if pd.isna(v) else repr(float(v)))
+            )
+        elif col.kind == DATE:
+            dates = pd.to_datetime(values.where(~empty), format="%d.%m.%Y", errors="coerce")
+            bad = ~empty & dates.isna()
+            reasons.add(bad, f"{label}: дата не в формате ДД.ММ.ГГГГ «" + values + "»")
+            parsed[col.name] = dates
+            out[col.name] = dates.dt.strftime("%Y-%m-%d").where(dates.notna(), None)
+        elif col.kind == FLAG:
+            bad = ~empty & ~values.isin(["0", "1"])
+            reasons.add(bad, f"{label}: ожидается 1 или 0, а не «" + values + "»")
+            out[col.name] = values.map({"1": "t", "0": "f"})
+
+    for name, value in spec.constants.items():
+        out[name] = str(value)
+
+    if "person_key" in _raw_columns(spec):
+        _pseudonymise(raw, by_contract, out, reasons, secret)
+    if spec.name in ("ege", "oge"):
+        _gia_rules(spec, parsed, reasons)
+
+    unknown_cols = [c for c in header.columns if c not in header.mapping and _norm(c)]
+    if unknown_cols:
+        extra = raw[unknown_cols].rename(columns=_norm)
+        out["extra"] = [json.dumps(r, ensure_ascii=False) for r in extra.to_dict("records")]
+    else:
+        out["extra"] = None
+    out["_reject_reason"] = reasons.result()
+    return out
+
+
+def _raw_columns(spec: SourceSpec) -> list[str]:
+    from ingestion.db import RAW_TABLES
+
+    table = spec.raw_table.split(".", 1)[1]
+    return [c.strip().split()[0] for c in RAW_TABLES[table].split(",")]
+
+
+def _pseudonymise(raw, by_contract, out, reasons, secret) -> None:
+    def col(header: str) -> pd.Series:
+        name = by_contract.get(header)
+        return raw[name].astype(str) if name else pd.Series("", index=raw.index)
+
+    keys = person_keys(secret, col("СНИЛС"), col("Серия документа"), col("Номер документа"))
+    out["person_key"] = pd.Series(keys, index=raw.index).where(lambda s: s != "", None)
+    reasons.add(
+        out["person_key"].isna(),
+        "нет ни СНИЛС, ни серии и номера документа — участника нельзя идентифицировать",
+    )
+
+
+def _gia_rules(spec: SourceSpec, p: dict[str, pd.Series], reasons: _Reasons) -> None:
+    valid = p["status"] == VALID_STATUS
+    form = p["form"]
+    subject = p["subject_code"]
+    mark_only = (form == "ГВЭ") | (form == "ОГЭ") | (subject == BASE_MATHS)
+    reasons.add(
+        valid & p["primary_score"].isna(),
+        "«Первичный балл»: не заполнен у действительного результата",
+    )
+    reasons.add(
+        valid & mark_only & p["mark"].isna(),
+        "«Отметка»: не заполнена у действительного результата (обязательна для ОГЭ, ГВЭ и "
+        "базовой математики)",
+    )
+    if "test_score" in p:
+        scored = form == "ЕГЭ"
+        scored &= subject != BASE_MATHS
+        reasons.add(
+            valid & scored & p["test_score"].isna(),
+            "«Тестовый балл»: не заполнен у действительного результата ЕГЭ",
+        )
+        reasons.add(
+            p["test_score"].notna() & mark_only,
+            "«Тестовый балл»: должен быть пустым для базовой математики и ГВЭ",
+        )
+    reasons.add(
+        (p["category"] == "ВТГ") & p["school_code"].isna(),
+        "«Код ОО»: не заполнен у выпускника текущего года (ВТГ)",
+    )
+    dates = p["exam_date"]
+    reasons.add(
+        dates.notna() & p["year"].notna() & (dates.dt.year != p["year"]),
+        "«Дата экзамена» не относится к году «Год»",
+    )
+
+
+def read_chunks(
+    path: Path, spec: SourceSpec, header: FileHeader, secret: bytes, chunk_rows: int = CHUNK_ROWS
+) -> Iterator[tuple[pd.DataFrame, int]]:
+    """Yield (parsed chunk, rows read in it)."""
+    reader = pd.read_csv(
+        path,
+        sep=";",
+        dtype=str,
+        keep_default_na=False,
+        encoding=header.encoding,
+        chunksize=chunk_rows,
+        header=0,
+        names=header.columns,
+        skip_blank_lines=True,
+        quotechar='"',
+    )
+    for chunk in reader:
+        blank = (chunk.apply(lambda s: s.str.strip()) == "").all(axis=1)
+        chunk = chunk[~blank]
+        if len(chunk):
+            yield parse_chunk(chunk, header, spec, secret), len(chunk)
