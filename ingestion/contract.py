@@ -15,6 +15,8 @@ NUMBER = "number"
 DATE = "date"
 FLAG = "flag"  # 1/0
 PERSONAL = "personal"  # dropped / pseudonymised, never stored
+SCHOOL_YEAR = "school_year"  # '2023/2024' → stored as text, year = 2024
+TASKS = "tasks"  # ВПР per-task columns З1, З2, … (any number) → jsonb task_scores
 
 STAGES = ("досрочный", "основной", "резервный", "дополнительный")
 STATUSES = ("действителен", "аннулирован", "не явился", "удалён", "на апелляции")
@@ -22,6 +24,12 @@ VALID_STATUS = "действителен"
 EGE_SUBJECTS = (1, 2, 22, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 18, 29)
 OGE_SUBJECTS = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 18, 29)
 BASE_MATHS = 22
+VPR_SUBJECTS = (1, 2, 3, 4, 6, 7, 8, 9, 10, 11, 12, 18, 40)
+OLY_EVENTS = ("ВсОШ", "Большие вызовы", "НТО", "Сириус", "Код будущего", "Большая перемена")
+VSOSH_STAGES = ("школьный", "муниципальный", "региональный", "заключительный")
+OTHER_STAGES = ("отборочный", "заключительный", "обучение завершено")
+OLY_STATUSES = ("участник", "призёр", "победитель")
+CAREER_MODEL_LEVELS = ("базовый", "основной", "продвинутый")
 
 
 @dataclass(frozen=True)
@@ -45,6 +53,7 @@ class SourceSpec:
     title_ru: str
     constants: dict = field(default_factory=dict)  # raw columns with a fixed value
     replace_whole_source: bool = False  # reference data: a new file replaces everything
+    sheet: str | None = None  # XLSX uploads: the template's sheet name
 
     @property
     def headers(self) -> tuple[str, ...]:
@@ -164,5 +173,110 @@ SOURCES: dict[str, SourceSpec] = {
     ),
 }
 
+SOURCES["vpr"] = SourceSpec(
+    name="vpr",
+    folder="fis_oko/vpr",
+    patterns=("*.csv", "*.xlsx"),
+    raw_table="raw.vpr_results",
+    title_ru="Результаты ВПР (ФИС ОКО)",
+    columns=(
+        Column("Год", "year", INT, required=True, lo=2000, hi=2100),
+        Column("Код АТЕ", "ate_code", TEXT, required=True),
+        Column("Код ОО", "school_code", TEXT, required=True),
+        Column("Класс", "grade", INT, required=True, lo=4, hi=11),
+        Column("Литера", "class_letter", TEXT),
+        Column("Код ученика", "student_code", TEXT, required=True),
+        Column("Код предмета", "subject_code", INT, required=True, allowed=VPR_SUBJECTS),
+        Column("Первичный балл", "primary_score", INT, required=True, lo=0),
+        Column("Отметка", "mark", INT, required=True, lo=2, hi=5),
+        Column("Отметка по журналу", "journal_mark", INT, lo=2, hi=5),
+        Column("З", "task_scores", TASKS),  # З1, З2, … optional
+    ),
+)
+SOURCES["olympiad"] = SourceSpec(
+    name="olympiad",
+    folder="uploads/olympiad",
+    patterns=("*.xlsx",),
+    raw_table="raw.olympiad_results",
+    title_ru="Результаты олимпиад и конкурсов (лист «Результаты»)",
+    sheet="Результаты",
+    columns=(
+        Column("Учебный год", "school_year", SCHOOL_YEAR, required=True),
+        Column("Мероприятие", "event", TEXT, required=True, allowed=OLY_EVENTS),
+        Column("Этап", "stage", TEXT, required=True, allowed=VSOSH_STAGES + OTHER_STAGES[::2]),
+        Column("Предмет", "subject", TEXT, required=True),
+        Column("Класс", "grade", INT, required=True, lo=4, hi=11),
+        Column("Код АТЕ", "ate_code", TEXT, required=True),
+        Column("Код ОО", "school_code", TEXT),
+        Column("СНИЛС", "", PERSONAL),
+        Column("Балл", "score", NUMBER, lo=0),
+        Column("Максимальный балл", "max_score", NUMBER, lo=0),
+        Column("Статус", "status", TEXT, required=True, allowed=OLY_STATUSES),
+    ),
+)
+SOURCES["career"] = SourceSpec(
+    name="career",
+    folder="uploads/career",
+    patterns=("*.xlsx",),
+    raw_table="raw.career_reports",
+    title_ru="Отчёт ОО о профориентации (лист «Отчёт»)",
+    sheet="Отчёт",
+    columns=(
+        Column("Учебный год", "school_year", SCHOOL_YEAR, required=True),
+        Column("Код АТЕ", "ate_code", TEXT, required=True),
+        Column("Код ОО", "school_code", TEXT, required=True),
+        Column("Обучающихся 6-11 классов", "students_6_11", INT, required=True, lo=0),
+        Column("Участников «Билет в будущее»", "bvb_participants", INT, required=True, lo=0),
+        Column(
+            "Получили рекомендации «Билет в будущее»",
+            "bvb_recommendations",
+            INT,
+            required=True,
+            lo=0,
+        ),
+        Column(
+            "Участников открытых уроков «Проектория»",
+            "proektoria_participants",
+            INT,
+            required=True,
+            lo=0,
+        ),
+        Column("Выпускников 9 классов", "grads_9", INT, required=True, lo=0),
+        Column("Выпускников 11 классов", "grads_11", INT, required=True, lo=0),
+        Column(
+            "Выпускников 9 классов, продолживших обучение в 10 классе",
+            "grads_9_continued",
+            INT,
+            required=True,
+            lo=0,
+        ),
+        Column(
+            "Выпускников, завершивших профессиональное обучение",
+            "vocational_completed",
+            INT,
+            required=True,
+            lo=0,
+        ),
+        Column(
+            "Выбрали для ГИА предметы профильного уровня",
+            "profile_gia_choice",
+            INT,
+            required=True,
+            lo=0,
+        ),
+        Column("Поступили в СПО по профилю", "spo_profile", INT, required=True, lo=0),
+        Column("Поступили в ВО по профилю", "vo_profile", INT, required=True, lo=0),
+        Column("Мероприятий с предприятиями", "enterprise_events", INT, required=True, lo=0),
+        Column(
+            "Уровень единой модели профориентации",
+            "model_level",
+            TEXT,
+            allowed=CAREER_MODEL_LEVELS,
+        ),
+    ),
+)
+
 # Order matters: reference data first (the registry checks of the others use it).
-SOURCE_ORDER = ("municipalities", "schools", "targets", "ege", "oge")
+SOURCE_ORDER = (
+    "municipalities", "schools", "targets", "ege", "oge", "vpr", "olympiad", "career",
+)  # fmt: skip

@@ -26,6 +26,20 @@ RAW_TABLES: dict[str, str] = {
         ate_code text, school_code text, category text, person_key text,
         subject_code integer, subject_name text, primary_score integer,
         test_score integer, mark integer, status text""",
+    "vpr_results": """
+        year integer, ate_code text, school_code text, grade smallint, class_letter text,
+        student_code text, subject_code integer, primary_score integer, mark smallint,
+        journal_mark smallint, task_scores jsonb""",
+    "olympiad_results": """
+        school_year text, year integer, event text, stage text, subject text, grade smallint,
+        ate_code text, school_code text, person_key text, score numeric, max_score numeric,
+        status text""",
+    "career_reports": """
+        school_year text, year integer, ate_code text, school_code text,
+        students_6_11 integer, bvb_participants integer, bvb_recommendations integer,
+        proektoria_participants integer, grads_9 integer, grads_11 integer,
+        grads_9_continued integer, vocational_completed integer, profile_gia_choice integer,
+        spo_profile integer, vo_profile integer, enterprise_events integer, model_level text""",
 }
 
 AUDIT_DDL = """
@@ -70,6 +84,12 @@ create table if not exists audit.quarantine (
     row_data jsonb
 );
 create index if not exists quarantine_load_idx on audit.quarantine (load_id);
+
+create table if not exists audit.corrections (
+    load_id bigint not null references audit.loads(load_id),
+    source_row integer not null,
+    note text not null
+);
 
 create table if not exists audit.validation_results (
     id bigserial primary key,

@@ -97,7 +97,7 @@ def stage_file(
     with conn.cursor() as cur:
         cur.execute(f"drop table if exists {table}")
         cur.execute(f"create unlogged table {table} (like {raw_table})")
-        cur.execute(f"alter table {table} add column _reject_reason text")
+        cur.execute(f"alter table {table} add column _reject_reason text, add column _note text")
     rows_read = 0
     secret = get_settings().pseudonym_key
     try:
@@ -182,12 +182,18 @@ DUP_KEYS: dict[str, tuple[str, ...]] = {
     "targets": ("indicator_code", "year", "level", "territory_code", "subject_code"),
     "ege": ("person_key", "year", "form", "subject_code", "stage", "exam_date"),
     "oge": ("person_key", "year", "form", "subject_code", "stage", "exam_date"),
+    "vpr": ("year", "school_code", "student_code", "subject_code"),
+    "olympiad": ("person_key", "year", "event", "stage", "subject"),
+    "career": ("year", "school_code"),
 }
 
 # Columns that make up a file's scope (what a corrected file replaces).
 SCOPE_COLUMNS: dict[str, tuple[str, ...]] = {
     "ege": ("year", "ate_code", "school_code", "stage", "form", "subject_code"),
     "oge": ("year", "ate_code", "school_code", "stage", "form", "subject_code"),
+    "vpr": ("year", "ate_code", "school_code", "grade", "subject_code"),
+    "olympiad": ("year", "ate_code", "school_code"),
+    "career": ("year", "ate_code", "school_code"),
 }
 
 REGISTRY_CHECKS: dict[str, tuple[tuple[str, str, str], ...]] = {
@@ -202,6 +208,8 @@ REGISTRY_CHECKS: dict[str, tuple[tuple[str, str, str], ...]] = {
         ("school_code", "raw.schools", "school_code"),
     ),
 }
+for _name in ("vpr", "olympiad", "career"):
+    REGISTRY_CHECKS[_name] = REGISTRY_CHECKS["oge"]
 
 _REGISTRY_NAMES = {
     "raw.municipalities": ("Код АТЕ", "справочнике муниципалитетов"),
@@ -360,6 +368,11 @@ def commit_load(
         )
         loaded = cur.rowcount
         quarantined = _quarantine_rows(cur, table, load_id)
+        cur.execute(
+            f"insert into audit.corrections (load_id, source_row, note)"
+            f" select {int(load_id)}, source_row, _note from {table}"
+            f" where _note is not null and _reject_reason is null"
+        )
         message = None
         if quarantined:
             message = f"загружено строк: {loaded}, в карантине: {quarantined}"
@@ -391,7 +404,7 @@ def _quarantine_rows(cur, table: str, load_id: int) -> int:
     cur.execute(
         f"insert into audit.quarantine (load_id, source_row, reason, row_data)"
         f" select {int(load_id)}, source_row, _reject_reason,"
-        f" to_jsonb(s) - '_reject_reason' - 'load_id'"
+        f" to_jsonb(s) - '_reject_reason' - '_note' - 'load_id'"
         f" from {table} s where _reject_reason is not null"
     )
     return cur.rowcount

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,8 @@ from ingestion.contract import (
     INT,
     NUMBER,
     PERSONAL,
+    SCHOOL_YEAR,
+    TASKS,
     TEXT,
     VALID_STATUS,
     Column,
@@ -55,7 +58,14 @@ class FileHeader:
     unknown: list[str]
 
 
+TASK_HEADER = re.compile(r"^З\d+$")
+
+
 def read_header(path: Path, spec: SourceSpec) -> FileHeader:
+    if path.suffix.lower() == ".xlsx":
+        from ingestion.xlsx import read_xlsx_header
+
+        return read_xlsx_header(path, spec)
     encoding = detect_encoding(path)
     with open(path, encoding=encoding, newline="") as fh:
         first = fh.readline()
@@ -66,7 +76,13 @@ def read_header(path: Path, spec: SourceSpec) -> FileHeader:
         raise HeaderProblem(
             "разделитель столбцов не «;» (ожидается точка с запятой, как в выгрузках ФИС)"
         )
-    by_norm = {_norm(c.header).lower(): c for c in spec.columns}
+    return match_header(header, spec, encoding)
+
+
+def match_header(header: list[str], spec: SourceSpec, encoding: str) -> FileHeader:
+    """Map a file's header to the contract; raise HeaderProblem naming what is wrong."""
+    by_norm = {_norm(c.header).lower(): c for c in spec.columns if c.kind != TASKS}
+    tasks = next((c for c in spec.columns if c.kind == TASKS), None)
     mapping: dict[str, Column] = {}
     unknown: list[str] = []
     seen: set[str] = set()
@@ -77,15 +93,17 @@ def read_header(path: Path, spec: SourceSpec) -> FileHeader:
         seen.add(key)
         if key in by_norm:
             mapping[col] = by_norm[key]
+        elif tasks is not None and TASK_HEADER.match(_norm(col)):
+            mapping[col] = tasks
         elif key:
             unknown.append(_norm(col))
     present = {c.header for c in mapping.values()}
-    missing = [c.header for c in spec.columns if c.header not in present]
+    missing = [c.header for c in spec.columns if c.header not in present and c.kind != TASKS]
     if missing:
         msg = "в заголовке нет обязательных столбцов: " + ", ".join(f"«{m}»" for m in missing)
         if unknown:
             msg += "; неизвестные столбцы: " + ", ".join(f"«{u}»" for u in unknown)
-        if len(missing) == len(spec.columns):
+        if not mapping:
             msg += (
                 f". Заголовок не распознан ни по одному столбцу — проверьте, что это файл "
                 f"«{spec.title_ru}» и что кодировка Windows-1251 или UTF-8 "
@@ -146,7 +164,7 @@ def parse_chunk(
     parsed: dict[str, pd.Series] = {}
 
     for col in spec.columns:
-        if col.kind == PERSONAL:
+        if col.kind in (PERSONAL, TASKS):
             continue
         values = raw[by_contract[col.header]].astype(str).str.strip()
         empty = values == ""
@@ -198,6 +216,18 @@ def parse_chunk(
             reasons.add(bad, f"{label}: дата не в формате ДД.ММ.ГГГГ «" + values + "»")
             parsed[col.name] = dates
             out[col.name] = dates.dt.strftime("%Y-%m-%d").where(dates.notna(), None)
+        elif col.kind == SCHOOL_YEAR:
+            parts = values.str.replace(" ", "", regex=False).str.extract(r"^(\d{4})[/-](\d{4})$")
+            first = pd.to_numeric(parts[0], errors="coerce")
+            second = pd.to_numeric(parts[1], errors="coerce")
+            bad = ~empty & (second.isna() | (second != first + 1))
+            reasons.add(bad, f"{label}: ожидается вид 2023/2024, а не «" + values + "»")
+            ok = ~empty & ~bad
+            out[col.name] = (
+                first.astype("Int64").astype(str) + "/" + second.astype("Int64").astype(str)
+            ).where(ok, None)
+            parsed["year"] = second.where(ok)
+            out["year"] = _fmt_int(parsed["year"])
         elif col.kind == FLAG:
             bad = ~empty & ~values.isin(["0", "1"])
             reasons.add(bad, f"{label}: ожидается 1 или 0, а не «" + values + "»")
@@ -208,8 +238,13 @@ def parse_chunk(
 
     if "person_key" in _raw_columns(spec):
         _pseudonymise(raw, by_contract, out, reasons, secret)
+    task_cols = [fc for fc, c in header.mapping.items() if c.kind == TASKS]
+    if any(c.kind == TASKS for c in spec.columns):
+        out["task_scores"] = _task_scores(raw, task_cols, reasons)
     if spec.name in ("ege", "oge"):
         _gia_rules(spec, parsed, reasons)
+    elif spec.name in RULES:
+        RULES[spec.name](parsed, reasons)
 
     unknown_cols = [c for c in header.columns if c not in header.mapping and _norm(c)]
     if unknown_cols:
@@ -218,7 +253,40 @@ def parse_chunk(
     else:
         out["extra"] = None
     out["_reject_reason"] = reasons.result()
+    note = raw["_note"] if "_note" in raw.columns else None
+    out["_note"] = None if note is None else note.where(note != "", None)
     return out
+
+
+_NO_ANSWER = {"x", "х"}  # Latin and Cyrillic: "no answer" in ВПР task columns
+
+
+def _task_scores(raw: pd.DataFrame, task_cols: list[str], reasons: _Reasons) -> pd.Series:
+    """ВПР per-task columns З1, З2, … → JSON {"З1": 1, "З2": null, …} (X/Х = no answer)."""
+    if not task_cols:
+        return pd.Series(None, index=raw.index, dtype=object)
+    parsed = {}
+    for fc in task_cols:
+        values = raw[fc].astype(str).str.strip()
+        blank = (values == "") | values.str.lower().isin(_NO_ANSWER)
+        nums = _parse_number(values.where(~blank, ""))
+        bad = ~blank & (nums.isna() | (nums < 0))
+        reasons.add(bad, f"«{_norm(fc)}»: балл за задание не число ≥ 0 «" + values + "»")
+        parsed[_norm(fc)] = nums.where(~bad)
+    frame = pd.DataFrame(parsed)
+    return pd.Series(
+        [
+            json.dumps(
+                {
+                    k: (None if pd.isna(v) else (int(v) if v == int(v) else v))
+                    for k, v in row.items()
+                },
+                ensure_ascii=False,
+            )
+            for row in frame.to_dict("records")
+        ],
+        index=raw.index,
+    )
 
 
 def _raw_columns(spec: SourceSpec) -> list[str]:
@@ -235,9 +303,12 @@ def _pseudonymise(raw, by_contract, out, reasons, secret) -> None:
 
     keys = person_keys(secret, col("СНИЛС"), col("Серия документа"), col("Номер документа"))
     out["person_key"] = pd.Series(keys, index=raw.index).where(lambda s: s != "", None)
+    with_documents = "Серия документа" in by_contract
     reasons.add(
         out["person_key"].isna(),
-        "нет ни СНИЛС, ни серии и номера документа — участника нельзя идентифицировать",
+        "нет ни СНИЛС, ни серии и номера документа — участника нельзя идентифицировать"
+        if with_documents
+        else "«СНИЛС»: не заполнен — участника нельзя учесть (ученик считается по СНИЛС)",
     )
 
 
@@ -281,7 +352,22 @@ def read_chunks(
     path: Path, spec: SourceSpec, header: FileHeader, secret: bytes, chunk_rows: int = CHUNK_ROWS
 ) -> Iterator[tuple[pd.DataFrame, int]]:
     """Yield (parsed chunk, rows read in it)."""
-    reader = pd.read_csv(
+    if header.encoding == "xlsx":
+        from ingestion.xlsx import iter_xlsx_frames
+
+        frames = iter_xlsx_frames(path, spec, header, chunk_rows)
+    else:
+        frames = _csv_frames(path, header, chunk_rows)
+    for chunk in frames:
+        data_cols = [c for c in chunk.columns if c != "_note"]
+        blank = (chunk[data_cols].apply(lambda s: s.astype(str).str.strip()) == "").all(axis=1)
+        chunk = chunk[~blank]
+        if len(chunk):
+            yield parse_chunk(chunk, header, spec, secret), len(chunk)
+
+
+def _csv_frames(path: Path, header: FileHeader, chunk_rows: int) -> Iterator[pd.DataFrame]:
+    yield from pd.read_csv(
         path,
         sep=";",
         dtype=str,
@@ -293,8 +379,45 @@ def read_chunks(
         skip_blank_lines=True,
         quotechar='"',
     )
-    for chunk in reader:
-        blank = (chunk.apply(lambda s: s.str.strip()) == "").all(axis=1)
-        chunk = chunk[~blank]
-        if len(chunk):
-            yield parse_chunk(chunk, header, spec, secret), len(chunk)
+
+
+def _vpr_rules(p: dict[str, pd.Series], reasons: _Reasons) -> None:
+    reasons.add(
+        (p["subject_code"] == 40) & p["grade"].notna() & (p["grade"] != 4),
+        "«Код предмета» 40 (окружающий мир) допустим только для 4 класса",
+    )
+
+
+def _olympiad_rules(p: dict[str, pd.Series], reasons: _Reasons) -> None:
+    from ingestion.contract import OTHER_STAGES, VSOSH_STAGES
+
+    vsosh = p["event"] == "ВсОШ"
+    other = p["event"].notna() & ~vsosh
+    stage = p["stage"]
+    reasons.add(
+        vsosh & stage.notna() & ~stage.isin(VSOSH_STAGES),
+        "«Этап»: для ВсОШ допустимы школьный, муниципальный, региональный, заключительный",
+    )
+    reasons.add(
+        other & stage.notna() & ~stage.isin(OTHER_STAGES),
+        "«Этап»: для этого мероприятия допустимы отборочный, заключительный, обучение завершено",
+    )
+    reasons.add(vsosh & p["score"].isna(), "«Балл»: не заполнен (обязателен для ВсОШ)")
+    reasons.add(
+        vsosh & p["max_score"].isna(), "«Максимальный балл»: не заполнен (обязателен для ВсОШ)"
+    )
+    reasons.add(
+        p["score"].notna() & p["max_score"].notna() & (p["score"] > p["max_score"]),
+        "«Балл» больше «Максимальный балл»",
+    )
+    reasons.add(p["max_score"] == 0, "«Максимальный балл» не может быть 0")
+
+
+def _career_rules(p: dict[str, pd.Series], reasons: _Reasons) -> None:
+    reasons.add(
+        p["bvb_recommendations"] > p["bvb_participants"],
+        "«Получили рекомендации «Билет в будущее»» больше, чем «Участников «Билет в будущее»»",
+    )
+
+
+RULES = {"vpr": _vpr_rules, "olympiad": _olympiad_rules, "career": _career_rules}
