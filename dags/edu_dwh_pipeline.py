@@ -31,7 +31,7 @@ def _landing() -> str:
     catchup=False,
     max_active_runs=1,
     default_args=default_args,
-    tags=["edu-dwh", "fis-gia", "warehouse"],
+    tags=["edu-dwh", "fis-gia", "fis-oko", "uploads", "warehouse"],
     params={"landing": Param(DEFAULT_LANDING, type="string", description="landing folder")},
     doc_md=__doc__,
 )
@@ -53,6 +53,18 @@ def edu_dwh_pipeline():
         from ingestion.pipeline import GIA_SOURCES, ingest
 
         return ingest(_landing(), dwh_run, sources=GIA_SOURCES).notices
+
+    @task
+    def ingest_fis_oko(dwh_run: int) -> list[str]:
+        from ingestion.pipeline import OKO_SOURCES, ingest
+
+        return ingest(_landing(), dwh_run, sources=OKO_SOURCES).notices
+
+    @task
+    def ingest_uploads(dwh_run: int) -> list[str]:
+        from ingestion.pipeline import UPLOAD_SOURCES, ingest
+
+        return ingest(_landing(), dwh_run, sources=UPLOAD_SOURCES).notices
 
     @task(retries=0)
     def validate(dwh_run: int) -> str:
@@ -81,7 +93,13 @@ def edu_dwh_pipeline():
 
     dwh_run = prepare()
     checked = validate(dwh_run)
-    [ingest_reference(dwh_run), ingest_fis_gia(dwh_run)] >> checked
+    loaders = [
+        ingest_reference(dwh_run),
+        ingest_fis_gia(dwh_run),
+        ingest_fis_oko(dwh_run),
+        ingest_uploads(dwh_run),
+    ]
+    loaders >> checked  # dbt runs once, after every source of the run is in
     checked >> transform() >> publish(dwh_run)
 
 

@@ -105,6 +105,14 @@ def cmd_demo(args) -> int:
     return 0
 
 
+def cmd_templates(args) -> int:
+    from ingestion.templates import write_templates
+
+    for path in write_templates(Path(args.out)):
+        print(f"Шаблон: {path}")
+    return 0
+
+
 def cmd_summary(args) -> int:
     from ingestion.summary import print_summary
 
@@ -133,6 +141,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--scale", type=float, default=1.0)
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("templates", help="write the blank XLSX templates schools fill in")
+    p.add_argument("--out", required=True, type=Path)
+    p.set_defaults(func=cmd_templates)
 
     p = sub.add_parser("summary", help="print the Russian summary of the published marts")
     p.set_defaults(func=cmd_summary)

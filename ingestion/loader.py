@@ -106,14 +106,13 @@ def stage_file(
             _copy_frame(conn, table, chunk, load_id)
             rate = rows_read / max(time.monotonic() - started, 1e-6)
             print(f"  {progress}{rel_path}: {rows_read} строк, {rate:,.0f} строк/с", flush=True)
-    except Exception as exc:  # parser errors: wrong field counts, broken quoting …
+    except Exception as exc:  # parser errors: wrong field counts, broken quoting, bad zip …
         conn.rollback()
         with conn.cursor() as cur:
             cur.execute(f"drop table if exists {table}")
         conn.commit()
-        return _reject_file(
-            conn, load_id, spec, path, rel_path, sha, f"файл не разобран как CSV: {exc}"
-        )
+        what = str(exc) if isinstance(exc, HeaderProblem) else f"файл не разобран как CSV: {exc}"
+        return _reject_file(conn, load_id, spec, path, rel_path, sha, what)
     with conn.cursor() as cur:
         cur.execute(
             "update audit.loads set status = 'staged', encoding = %s, rows_read = %s,"
@@ -121,9 +120,7 @@ def stage_file(
             (
                 header.encoding,
                 rows_read,
-                ("неизвестные столбцы сохранены, но не используются: " + ", ".join(header.unknown))
-                if header.unknown
-                else None,
+                "; ".join(_header_notes(header)) or None,
                 load_id,
             ),
         )
@@ -132,6 +129,15 @@ def stage_file(
 
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _header_notes(header) -> list[str]:
+    notes = list(getattr(header, "notes", []) or [])
+    if header.unknown:
+        notes.append(
+            "неизвестные столбцы сохранены, но не используются: " + ", ".join(header.unknown)
+        )
+    return notes
 
 
 def _copy_frame(conn, table: str, frame, load_id: int) -> None:

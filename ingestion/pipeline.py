@@ -13,13 +13,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingestion import db, loader
-from ingestion.config import get_settings
+from ingestion.config import get_settings, reports_dir
 from ingestion.contract import SOURCE_ORDER, SOURCES
 
 BI_ROLE = "edu_dwh_bi_reader"
 PUBLIC_SCHEMAS = ("marts", "reference")
 REFERENCE_SOURCES = ("municipalities", "schools", "targets")
 GIA_SOURCES = ("ege", "oge")
+OKO_SOURCES = ("vpr",)
+UPLOAD_SOURCES = ("olympiad", "career")
 
 
 class BlockingFailure(RuntimeError):
@@ -195,6 +197,7 @@ def validate(run_id: int, landing: Path | str | None = None) -> StepReport:
             )
             for w in result.warnings:
                 log(f"    предупреждение: {w}")
+        write_upload_feedback(conn, run_id)
     finally:
         conn.close()
     blocked = [r for r in report.results if r.status == "rejected" and "блокирующие" in r.message]
@@ -205,6 +208,26 @@ def validate(run_id: int, landing: Path | str | None = None) -> StepReport:
             + "\n".join(f"  {r.rel_path}: {r.message}" for r in blocked)
         )
     return report
+
+
+def write_upload_feedback(conn, run_id: int) -> list[Path]:
+    """One feedback report (XLSX + HTML, in Russian) per uploaded file of this run."""
+    from ingestion.feedback import write_feedback
+
+    with conn.cursor() as cur:
+        cur.execute(
+            "select load_id, source from audit.loads where run_id = %s and source = any(%s)"
+            " order by load_id",
+            (run_id, list(UPLOAD_SOURCES)),
+        )
+        loads = cur.fetchall()
+    written = []
+    for load_id, source in loads:
+        written.append(write_feedback(conn, load_id, reports_dir() / "feedback" / source))
+    conn.rollback()
+    if written:
+        log(f"Отчёты для школ о загруженных файлах ({len(written)}): {reports_dir() / 'feedback'}")
+    return written
 
 
 def transform() -> None:

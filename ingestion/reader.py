@@ -355,7 +355,10 @@ def read_chunks(
     if header.encoding == "xlsx":
         from ingestion.xlsx import iter_xlsx_frames
 
-        frames = iter_xlsx_frames(path, spec, header, chunk_rows)
+        # ФИС ОКО exports often store every number as text: not worth a note per row there
+        frames = iter_xlsx_frames(
+            path, spec, header, chunk_rows, note_text_numbers=spec.name != "vpr"
+        )
     else:
         frames = _csv_frames(path, header, chunk_rows)
     for chunk in frames:

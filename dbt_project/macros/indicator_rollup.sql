@@ -1,0 +1,123 @@
+{#
+    Building blocks of the indicator models (models/intermediate/*/indicators/).
+
+    An indicator model prepares a "facts" CTE, one row per counted unit (a result, a
+    person, ...) with the columns
+        year, ate_code, school_code, numerator, denominator,
+        every breakdown column it publishes (a subset of exam, subject_code, grade,
+        breakdown_key) and, when by_category, participant_category,
+    and calls rollup_indicator(), which emits the published rows of every territory level.
+    Every indicator model returns the columns of indicator_columns(), in that order.
+#}
+
+{% macro indicator_breakdown_columns() %}
+    {{ return({'exam': 'text', 'subject_code': 'integer', 'grade': 'integer', 'breakdown_key': 'text'}) }}
+{% endmacro %}
+
+{% macro indicator_columns() %}
+    {{ return([
+        'indicator_code', 'year', 'territory_level', 'territory_code',
+        'exam', 'subject_code', 'participant_category', 'grade', 'breakdown_key',
+        'numerator', 'denominator', 'value',
+    ]) }}
+{% endmacro %}
+
+
+{#
+    value of a row from its numerator and denominator, rounded to 6 decimals:
+    share -> percent 0–100, mean / ratio -> quotient, count -> the numerator.
+#}
+{% macro indicator_value(kind, numerator, denominator) -%}
+    {%- if kind == 'share' -%}
+        round(100.0 * {{ numerator }} / nullif({{ denominator }}, 0), 6)
+    {%- elif kind in ('mean', 'ratio') -%}
+        round({{ numerator }}::numeric / nullif({{ denominator }}, 0), 6)
+    {%- elif kind == 'count' -%}
+        {{ numerator }}::numeric
+    {%- else -%}
+        {{ exceptions.raise_compiler_error("indicator_value: unknown kind " ~ kind) }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#
+    Sum numerator and denominator of `facts` per territory: the region (code 00, every row),
+    each municipality (ate_code) and each school (school_code; rows without one are left
+    out at that level). `dims` are the breakdown columns taken from facts, the others are
+    NULL. by_category adds, besides the row per participant_category, the row `все`.
+    Returns: year, territory_level, territory_code, exam, subject_code, participant_category,
+    grade, breakdown_key, numerator, denominator.
+#}
+{% macro rollup_to_territories(facts, dims=[], by_category=false, levels=['region', 'municipality', 'school']) %}
+    {%- set breakdowns = indicator_breakdown_columns() -%}
+    {%- for dim in dims if dim not in breakdowns -%}
+        {{ exceptions.raise_compiler_error("rollup_to_territories: unknown breakdown " ~ dim) }}
+    {%- endfor -%}
+    {%- set territory_key = {'region': none, 'municipality': 'ate_code', 'school': 'school_code'} -%}
+    {%- for level in levels %}
+        {%- if level not in territory_key -%}
+            {{ exceptions.raise_compiler_error("rollup_to_territories: unknown level " ~ level) }}
+        {%- endif -%}
+        {%- set key = territory_key[level] -%}
+        {%- set group_keys = ['year'] + ([key] if key else []) + dims %}
+    {% if not loop.first %}union all{% endif %}
+    select
+        year,
+        '{{ level }}'::text as territory_level,
+        {{ (key ~ '::text') if key else "'00'::text" }} as territory_code,
+        {%- for dim, data_type in breakdowns.items() %}
+        {{ dim if dim in dims else 'null::' ~ data_type }} as {{ dim }},
+        {%- endfor %}
+        {%- if by_category %}
+        case
+            when grouping(participant_category) = 1 then 'все'
+            else participant_category
+        end::text as participant_category,
+        {%- else %}
+        null::text as participant_category,
+        {%- endif %}
+        sum(numerator)::numeric as numerator,
+        sum(denominator)::numeric as denominator
+    from {{ facts }}
+    {%- if key %}
+    where {{ key }} is not null
+    {%- endif %}
+    {%- if by_category %}
+    group by grouping sets (
+        ({{ (group_keys + ['participant_category']) | join(', ') }}),
+        ({{ group_keys | join(', ') }})
+    )
+    {%- else %}
+    group by {{ group_keys | join(', ') }}
+    {%- endif %}
+    {%- endfor %}
+{% endmacro %}
+
+
+{#
+    The published rows of one indicator from a facts CTE (see rollup_to_territories):
+    kind share / mean / ratio -> rows with denominator > 0 only (an empty denominator gives
+    no row); kind count -> value = numerator, denominator NULL.
+    Returns the columns of indicator_columns().
+#}
+{% macro rollup_indicator(indicator_code, facts, kind, dims=[], by_category=false, levels=['region', 'municipality', 'school']) %}
+    select
+        '{{ indicator_code }}'::text as indicator_code,
+        year,
+        territory_level,
+        territory_code,
+        exam,
+        subject_code,
+        participant_category,
+        grade,
+        breakdown_key,
+        numerator,
+        {% if kind == 'count' %}null::numeric{% else %}denominator{% endif %} as denominator,
+        {{ indicator_value(kind, 'numerator', 'denominator') }} as value
+    from (
+        {{ rollup_to_territories(facts, dims=dims, by_category=by_category, levels=levels) }}
+    ) as rolled_up
+    {%- if kind != 'count' %}
+    where denominator > 0
+    {%- endif %}
+{% endmacro %}

@@ -1,0 +1,28 @@
+-- CAR-02 Доля обучающихся, участвовавших в открытых уроках «Проектория» = Σ «Проектория»
+-- participants / Σ students of grades 6–11; region, municipalities, schools.
+-- Sums over the schools' reports (int_career_reports_deduplicated, one per school and year);
+-- a report with an empty numerator or denominator field is left out of both sums; an empty
+-- denominator (sum 0) gives no row.
+
+with
+
+reports as (
+    select * from {{ ref('int_career_reports_deduplicated') }}
+),
+
+facts as (
+    select
+        year,
+        ate_code,
+        school_code,
+        proektoria_participants as numerator,
+        students_6_11 as denominator
+    from reports
+    where proektoria_participants is not null and students_6_11 is not null
+),
+
+indicator as (
+    {{ rollup_indicator('CAR-02', 'facts', 'share') }}
+)
+
+select * from indicator

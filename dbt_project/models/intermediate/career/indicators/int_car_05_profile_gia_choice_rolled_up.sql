@@ -1,0 +1,46 @@
+-- CAR-05 Число выбравших для ГИА предметы профильного уровня = Σ over the schools' reports
+-- of `Выбрали для ГИА предметы профильного уровня`; region, municipalities, schools.
+-- Count: value = numerator, denominator NULL; every territory with a report in the year has
+-- a row (0 where the sum is 0 or every field is empty).
+
+with
+
+reports as (
+    select * from {{ ref('int_career_reports_deduplicated') }}
+),
+
+territories as (
+    select * from {{ ref('int_career_territories_with_rows') }}
+),
+
+facts as (
+    select
+        year,
+        ate_code,
+        school_code,
+        profile_gia_choice as numerator,
+        1 as denominator
+    from reports
+    where profile_gia_choice is not null
+),
+
+counted as (
+    {{ rollup_indicator('CAR-05', 'facts', 'count') }}
+),
+
+breakdowns as (
+    select distinct
+        year,
+        null::text as exam,
+        null::integer as subject_code,
+        null::text as participant_category,
+        null::integer as grade,
+        null::text as breakdown_key
+    from territories
+),
+
+indicator as (
+    {{ zero_filled_counts('CAR-05', 'counted', 'territories', 'breakdowns') }}
+)
+
+select * from indicator

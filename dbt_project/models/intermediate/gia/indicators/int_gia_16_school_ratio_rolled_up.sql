@@ -1,0 +1,78 @@
+-- GIA-16 Отношение среднего балла ЕГЭ в 10% лучших школ к 10% худших.
+-- School mean = mean test score of the school's graduates' Russian (1) and profile maths (2)
+-- results (int_gia_school_means_aggregated); schools with >= 10 such results are ranked,
+-- k = ceil(10 % of those schools); numerator = mean of the top-k school means, denominator =
+-- mean of the bottom-k school means, value = numerator / denominator. Region: all schools of
+-- the region; municipality: that municipality's schools only. Ties in the ranking do not
+-- change the means (tied schools have the same mean).
+
+with
+
+school_means as (
+    select * from {{ ref('int_gia_school_means_aggregated') }}
+),
+
+eligible_schools as (
+    select * from school_means
+    where n_results >= 10
+),
+
+school_territories as (
+    select
+        year,
+        'region'::text as territory_level,
+        '00'::text as territory_code,
+        school_code,
+        mean_score
+    from eligible_schools
+    union all
+    select
+        year,
+        'municipality'::text as territory_level,
+        ate_code as territory_code,
+        school_code,
+        mean_score
+    from eligible_schools
+    where ate_code is not null
+),
+
+ranked as (
+    select
+        *,
+        ceil((count(*) over territory_schools) / 10.0) as k,
+        row_number() over (territory_schools order by mean_score desc, school_code) as rank_from_top,
+        row_number() over (territory_schools order by mean_score asc, school_code) as rank_from_bottom
+    from school_territories
+    window territory_schools as (partition by year, territory_level, territory_code)
+),
+
+tails as (
+    select
+        year,
+        territory_level,
+        territory_code,
+        avg(mean_score) filter (where rank_from_top <= k) as top_mean,
+        avg(mean_score) filter (where rank_from_bottom <= k) as bottom_mean
+    from ranked
+    group by year, territory_level, territory_code
+),
+
+indicator as (
+    select
+        'GIA-16'::text as indicator_code,
+        year,
+        territory_level,
+        territory_code,
+        null::text as exam,
+        null::integer as subject_code,
+        null::text as participant_category,
+        null::integer as grade,
+        null::text as breakdown_key,
+        round(top_mean, 6) as numerator,
+        round(bottom_mean, 6) as denominator,
+        {{ indicator_value('ratio', 'top_mean', 'bottom_mean') }} as value
+    from tails
+    where bottom_mean > 0
+)
+
+select * from indicator

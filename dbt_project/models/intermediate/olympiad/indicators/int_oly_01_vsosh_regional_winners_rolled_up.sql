@@ -1,0 +1,61 @@
+-- OLY-01 Число победителей и призёров регионального этапа ВсОШ = distinct (student, subject)
+-- with status призёр or победитель at ВсОШ stage `региональный`; region, municipalities,
+-- schools. breakdown_key = the subject name as uploaded (subject_code NULL), plus the total
+-- row (breakdown_key NULL) = all subjects.
+-- Zero rows: every territory with any uploads/olympiad row in the year publishes the total
+-- row and a row per subject that has >= 1 regional-stage ВсОШ entry (any status) in the
+-- region that year; a count with nothing qualifying is 0.
+
+with
+
+entries as (
+    select * from {{ ref('int_olympiad_entries_deduplicated') }}
+),
+
+territories as (
+    select * from {{ ref('int_olympiad_territories_with_rows') }}
+),
+
+facts as (
+    select
+        year,
+        ate_code,
+        school_code,
+        subject as breakdown_key,
+        is_prize_winner::integer as numerator,
+        1 as denominator
+    from entries
+    where event = 'ВсОШ' and stage = 'региональный'
+),
+
+counted as (
+    {{ rollup_indicator('OLY-01', 'facts', 'count', dims=['breakdown_key']) }}
+    union all
+    {{ rollup_indicator('OLY-01', 'facts', 'count') }}
+),
+
+breakdowns as (
+    select distinct
+        year,
+        null::text as exam,
+        null::integer as subject_code,
+        null::text as participant_category,
+        null::integer as grade,
+        breakdown_key
+    from facts
+    union
+    select distinct
+        year,
+        null::text as exam,
+        null::integer as subject_code,
+        null::text as participant_category,
+        null::integer as grade,
+        null::text as breakdown_key
+    from territories
+),
+
+indicator as (
+    {{ zero_filled_counts('OLY-01', 'counted', 'territories', 'breakdowns') }}
+)
+
+select * from indicator

@@ -1,0 +1,69 @@
+-- OLY-03 Число участников муниципального этапа ВсОШ с выполнением ≥ 75 % = distinct
+-- (student, subject) at ВсОШ stage `муниципальный` with Балл >= 0.75 × Максимальный балл
+-- (any of the entry's rows; Максимальный балл > 0); region, municipalities, schools.
+-- Rows: per subject (breakdown_key, as uploaded; subject_code NULL) × grade (9, 10, 11), and
+-- the total row (breakdown_key and grade NULL). No per-subject-all-grades or per-grade rows.
+-- Only grades 9, 10, 11 count — the total row too, so it is the sum of the subject × grade
+-- rows (the catalogue's grade breakdown is 9, 10, 11; the ministry's table likewise).
+-- The grade is that of the entry's attribution row.
+-- Zero rows: every territory with any uploads/olympiad row in the year publishes the total
+-- row and a row per (subject, grade) with >= 1 municipal-stage ВсОШ entry of grade 9–11 in
+-- the region that year.
+
+with
+
+entries as (
+    select * from {{ ref('int_olympiad_entries_deduplicated') }}
+),
+
+territories as (
+    select * from {{ ref('int_olympiad_territories_with_rows') }}
+),
+
+facts as (
+    select
+        year,
+        ate_code,
+        school_code,
+        subject as breakdown_key,
+        grade,
+        reached_75::integer as numerator,
+        1 as denominator
+    from entries
+    where
+        event = 'ВсОШ'
+        and stage = 'муниципальный'
+        and grade in (9, 10, 11)
+),
+
+counted as (
+    {{ rollup_indicator('OLY-03', 'facts', 'count', dims=['breakdown_key', 'grade']) }}
+    union all
+    {{ rollup_indicator('OLY-03', 'facts', 'count') }}
+),
+
+breakdowns as (
+    select distinct
+        year,
+        null::text as exam,
+        null::integer as subject_code,
+        null::text as participant_category,
+        grade,
+        breakdown_key
+    from facts
+    union
+    select distinct
+        year,
+        null::text as exam,
+        null::integer as subject_code,
+        null::text as participant_category,
+        null::integer as grade,
+        null::text as breakdown_key
+    from territories
+),
+
+indicator as (
+    {{ zero_filled_counts('OLY-03', 'counted', 'territories', 'breakdowns') }}
+)
+
+select * from indicator

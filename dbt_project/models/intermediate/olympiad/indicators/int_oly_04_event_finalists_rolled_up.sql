@@ -1,0 +1,127 @@
+-- OLY-04 Число участников заключительного этапа/завершивших программу по мероприятиям =
+-- distinct students per event: stage `заключительный` for Большие вызовы, НТО, Большая
+-- перемена; stage `обучение завершено` for Сириус, Код будущего (other stages of those
+-- events do not count); region, municipalities, schools.
+-- breakdown_key = the event name; for НТО also the grade bands `НТО 5-7` (grades 5–7) and
+-- `НТО 8-11` (grades 8–11) — a НТО finalist of another grade counts in `НТО` only. A student
+-- with several tracks/subjects of one event counts once; their grade, school and
+-- municipality are those of one of their qualifying rows (a row with a school first, then
+-- the newest load, then the first line). No total row (the catalogue gives one for
+-- OLY-01 … 03 only); grade NULL.
+-- Zero rows: every territory with any uploads/olympiad row in the year publishes a row per
+-- event with >= 1 counted student in the region that year, and both НТО bands whenever НТО
+-- is among them.
+
+with
+
+entries as (
+    select * from {{ ref('int_olympiad_entries_deduplicated') }}
+),
+
+territories as (
+    select * from {{ ref('int_olympiad_territories_with_rows') }}
+),
+
+counted_stages as (
+    select
+        event,
+        stage
+    from (
+        values
+        ('Большие вызовы', 'заключительный'),
+        ('НТО', 'заключительный'),
+        ('Большая перемена', 'заключительный'),
+        ('Сириус', 'обучение завершено'),
+        ('Код будущего', 'обучение завершено')
+    ) as counted_stages (event, stage)
+),
+
+qualifying as (
+    select entries.*
+    from entries
+    inner join counted_stages
+        on
+            entries.event = counted_stages.event
+            and entries.stage = counted_stages.stage
+),
+
+students as (
+    select distinct on (year, event, person_key)
+        year,
+        event,
+        person_key,
+        grade,
+        ate_code,
+        school_code
+    from qualifying
+    order by
+        year,
+        event,
+        person_key,
+        (school_code is null) asc,
+        load_id desc,
+        source_row asc
+),
+
+facts as (
+    select
+        year,
+        ate_code,
+        school_code,
+        event as breakdown_key,
+        1 as numerator,
+        1 as denominator
+    from students
+    union all
+    select
+        year,
+        ate_code,
+        school_code,
+        case
+            when grade between 5 and 7 then 'НТО 5-7'
+            when grade between 8 and 11 then 'НТО 8-11'
+        end as breakdown_key,
+        1 as numerator,
+        1 as denominator
+    from students
+    where event = 'НТО' and grade between 5 and 11
+),
+
+counted as (
+    {{ rollup_indicator('OLY-04', 'facts', 'count', dims=['breakdown_key']) }}
+),
+
+region_events as (
+    select distinct
+        year,
+        event
+    from students
+),
+
+breakdowns as (
+    select
+        year,
+        null::text as exam,
+        null::integer as subject_code,
+        null::text as participant_category,
+        null::integer as grade,
+        event as breakdown_key
+    from region_events
+    union
+    select
+        region_events.year,
+        null::text as exam,
+        null::integer as subject_code,
+        null::text as participant_category,
+        null::integer as grade,
+        bands.band as breakdown_key
+    from region_events
+    cross join (values ('НТО 5-7'), ('НТО 8-11')) as bands (band)
+    where region_events.event = 'НТО'
+),
+
+indicator as (
+    {{ zero_filled_counts('OLY-04', 'counted', 'territories', 'breakdowns') }}
+)
+
+select * from indicator

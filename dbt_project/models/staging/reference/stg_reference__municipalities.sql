@@ -1,0 +1,18 @@
+with
+
+source as (
+    select * from {{ source('raw', 'municipalities') }}
+),
+
+renamed as (
+    select
+        load_id,
+        source_row,
+        trim(ate_code) as ate_code,
+        trim(name) as municipality_name,
+        trim(type) as municipality_type,
+        trim(ate_code) = '00' as is_region_row
+    from source
+)
+
+select * from renamed

@@ -1,0 +1,33 @@
+-- One row per line of an uploads/olympiad file (ВсОШ and other competitions), typed and
+-- trimmed. `year` = the second year of `Учебный год` (computed at ingestion; recomputed here
+-- from school_year should it be missing). The subject is kept as uploaded (trimmed only).
+
+with
+
+source as (
+    select * from {{ source('raw', 'olympiad_results') }}
+),
+
+renamed as (
+    select
+        load_id,
+        source_row,
+        trim(school_year) as school_year,
+        coalesce(
+            year,
+            nullif(substring(trim(school_year) from '^\d{4}/(\d{4})$'), '')::integer
+        ) as year,
+        trim(event) as event,
+        trim(stage) as stage,
+        trim(subject) as subject,
+        grade::integer as grade,
+        trim(ate_code) as ate_code,
+        nullif(trim(school_code), '') as school_code,
+        person_key,
+        score,
+        max_score,
+        trim(status) as status
+    from source
+)
+
+select * from renamed

@@ -1,0 +1,28 @@
+"""``python -m ingestion.generator OUT_DIR [--seed N] [--scale X] [--no-errors]``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from .core import generate
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Write a synthetic region's landing folder.")
+    parser.add_argument("out_dir", type=Path)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument(
+        "--no-errors", action="store_true", help="do not inject the three invalid rows"
+    )
+    args = parser.parse_args(argv)
+    summary = generate(
+        args.out_dir, seed=args.seed, scale=args.scale, inject_errors=not args.no_errors
+    )
+    print(json.dumps(summary, ensure_ascii=False, indent=2))
+
+
+if __name__ == "__main__":
+    main()

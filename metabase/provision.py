@@ -1,0 +1,538 @@
+"""Create or update the Metabase collection, questions and dashboards from metabase/*.yml.
+
+    python -m metabase.provision --url http://localhost:3000 --user admin@example.org \
+        --password … [--database-name edu_dwh] [--dry-run]
+
+(or MB_URL / MB_USER / MB_PASSWORD / MB_DATABASE_NAME in the environment).
+
+Everything lives in one collection the tool owns, «Мониторинг качества образования», and its
+sub-collections. Each card, dashboard and collection carries its key in its description as
+a trailing ``[edu-dwh:<key>]``; the tool finds its objects by that key, never by name or id,
+so renaming a card in a file updates the same question. Objects are compared field by
+field with what Metabase returns: a run that finds nothing to change sends only GETs, so
+running twice is a no-op. Objects carrying a key that no longer has a file are archived.
+``--dry-run`` prints the plan and writes nothing.
+
+REST endpoints (Metabase v0.50): POST /api/session; GET /api/database; GET, POST, PUT
+/api/collection[/:id]; GET /api/card?f=all|archived, POST /api/card, PUT /api/card/:id;
+GET /api/dashboard?f=all|archived, GET /api/dashboard/:id, POST /api/dashboard,
+PUT /api/dashboard/:id (with ``dashcards`` and ``parameters``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import re
+import sys
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from metabase.client import MetabaseClient, MetabaseError
+from metabase.specs import (
+    SPEC_DIR,
+    TEMPLATE_TAGS,
+    CardSpec,
+    DashboardSpec,
+    SpecError,
+    Specs,
+    load_specs,
+)
+
+DEFAULT_DATABASE_NAME = "edu_dwh"
+MARKER_RE = re.compile(r"\[edu-dwh:([^\]]+)\]\s*$")
+ID_NAMESPACE = uuid.UUID("6f1c1f52-8d1e-4d0f-9a55-2d0f3c1b7e11")
+NOTICE = (
+    "Создано и обновляется из репозитория edu-dwh (папка metabase/); правки, сделанные в"
+    " Metabase вручную, будут перезаписаны при следующем развёртывании."
+)
+
+# ------------------------------------------------------------------------------ keys & ids
+
+
+def marked(description: str, key: str) -> str:
+    """The description as stored in Metabase: the text, then the key marker on its own line."""
+    return f"{description.strip()}\n\n[edu-dwh:{key}]"
+
+
+def key_of(obj: dict) -> str | None:
+    m = MARKER_RE.search(obj.get("description") or "")
+    return m.group(1) if m else None
+
+
+def collection_key(path: tuple[str, ...]) -> str:
+    return "collection:" + "/".join(path)
+
+
+def tag_id(card_key: str, tag: str) -> str:
+    """Stable template-tag id (Metabase uses UUIDs), so an unchanged card compares equal."""
+    return str(uuid.uuid5(ID_NAMESPACE, f"{card_key}#{tag}"))
+
+
+def parameter_id(dashboard_key: str, slug: str) -> str:
+    """Stable dashboard-parameter id (8 hex characters, like the ones Metabase makes)."""
+    return hashlib.sha1(f"{dashboard_key}#{slug}".encode()).hexdigest()[:8]
+
+
+# ------------------------------------------------------------------------------ payloads
+
+
+def card_payload(spec: CardSpec, database_id: int, collection_id: Any) -> dict:
+    tags = {}
+    parameters = []
+    for name in spec.parameters:
+        tag = TEMPLATE_TAGS[name]
+        tid = tag_id(spec.key, name)
+        tags[name] = {"id": tid, "name": name, "display-name": tag.display_name, "type": tag.type}
+        parameters.append(
+            {
+                "id": tid,
+                "type": tag.parameter_type,
+                "target": ["variable", ["template-tag", name]],
+                "name": tag.display_name,
+                "slug": name,
+            }
+        )
+    return {
+        "name": spec.name,
+        "description": marked(spec.description, spec.key),
+        "display": spec.display,
+        "collection_id": collection_id,
+        "visualization_settings": spec.visualization_settings,
+        "dataset_query": {
+            "type": "native",
+            "database": database_id,
+            "native": {"query": spec.sql, "template-tags": tags},
+        },
+        "parameters": parameters,
+    }
+
+
+def dashboard_parameters(spec: DashboardSpec, card_ids: dict[str, Any]) -> list[dict]:
+    parameters = []
+    for f in spec.filters:
+        tag = f.tag
+        p = {
+            "id": parameter_id(spec.key, f.slug),
+            "name": f.name,
+            "slug": f.slug,
+            "type": tag.parameter_type,
+            "sectionId": tag.section_id,
+        }
+        if f.values_card:
+            p["values_query_type"] = "list"
+            p["values_source_type"] = "card"
+            p["values_source_config"] = {
+                "card_id": card_ids[f.values_card],
+                "value_field": ["field", f.values_column, {"base-type": tag.base_type}],
+            }
+        parameters.append(p)
+    return parameters
+
+
+def dashcards_payload(
+    spec: DashboardSpec, specs: Specs, card_ids: dict[str, Any], existing: list[dict]
+) -> list[dict]:
+    """The dashboard's cards for PUT /api/dashboard/:id: an existing dashcard of the same card
+    keeps its id, a new one gets a negative id (Metabase creates it); any other dashcard on
+    the dashboard is left out, i.e. removed."""
+    by_card = {}
+    for dc in existing:
+        by_card.setdefault(dc.get("card_id"), dc.get("id"))
+    slugs = {f.slug for f in spec.filters}
+    dashcards = []
+    new_id = 0
+    for d in spec.cards:
+        cid = card_ids[d.card]
+        dcid = by_card.get(cid)
+        if dcid is None:
+            new_id -= 1
+            dcid = new_id
+        mappings = [
+            {
+                "parameter_id": parameter_id(spec.key, name),
+                "card_id": cid,
+                "target": ["variable", ["template-tag", name]],
+            }
+            for name in specs.cards[d.card].parameters
+            if name in slugs
+        ]
+        dashcards.append(
+            {
+                "id": dcid,
+                "card_id": cid,
+                "row": d.row,
+                "col": d.col,
+                "size_x": d.size_x,
+                "size_y": d.size_y,
+                "parameter_mappings": mappings,
+                "series": [],
+            }
+        )
+    return dashcards
+
+
+# ------------------------------------------------------------------------------ comparing
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == {} or value == [] or value == ""
+
+
+def matches(desired: Any, current: Any) -> bool:
+    """Whether what Metabase holds already says what we want. Maps are compared on the keys
+    we send (Metabase adds its own, e.g. hydrated fields); lists element by element; an
+    empty desired value matches an absent one (Metabase drops empty keys when normalising)."""
+    if isinstance(desired, dict):
+        if not isinstance(current, dict):
+            return _empty(desired) and _empty(current)
+        return all(
+            (_empty(v) and _empty(current.get(k))) or matches(v, current.get(k))
+            for k, v in desired.items()
+        )
+    if isinstance(desired, list | tuple):
+        if not isinstance(current, list | tuple):
+            return _empty(desired) and _empty(current)
+        return len(desired) == len(current) and all(
+            matches(d, c) for d, c in zip(desired, current, strict=True)
+        )
+    if isinstance(desired, bool) or isinstance(current, bool):
+        return desired is current
+    return desired == current
+
+
+def changed_fields(desired: dict, current: dict, exact: tuple[str, ...] = ()) -> list[str]:
+    """Top-level fields of `desired` that differ in `current`; `exact` ones must be equal
+    (maps we own entirely, such as visualization_settings)."""
+    out = []
+    for k, v in desired.items():
+        cur = current.get(k)
+        same = (v == cur or (_empty(v) and _empty(cur))) if k in exact else matches(v, cur)
+        if not same:
+            out.append(k)
+    return out
+
+
+def _mapping_set(mappings: list[dict] | None) -> set[tuple]:
+    return {
+        (m.get("parameter_id"), m.get("card_id"), repr(m.get("target"))) for m in mappings or []
+    }
+
+
+def dashcards_differ(desired: list[dict], current: list[dict]) -> bool:
+    if len(desired) != len(current):
+        return True
+    by_card = {dc.get("card_id"): dc for dc in current}
+    for d in desired:
+        c = by_card.get(d["card_id"])
+        if c is None:
+            return True
+        if any(d[k] != c.get(k) for k in ("row", "col", "size_x", "size_y")):
+            return True
+        if _mapping_set(d["parameter_mappings"]) != _mapping_set(c.get("parameter_mappings")):
+            return True
+    return False
+
+
+# ------------------------------------------------------------------------------ provisioning
+
+
+@dataclass
+class Change:
+    action: str  # create | update | archive | unarchive
+    kind: str  # collection | card | dashboard
+    key: str
+    name: str
+    fields: list[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        verb = {
+            "create": "+ создать",
+            "update": "~ изменить",
+            "archive": "- в архив",
+            "unarchive": "~ вернуть из архива",
+        }[self.action]
+        kind = {"collection": "коллекцию", "card": "вопрос", "dashboard": "дашборд"}[self.kind]
+        extra = f" (поля: {', '.join(self.fields)})" if self.fields else ""
+        return f"{verb} {kind} {self.key} «{self.name}»{extra}"
+
+
+@dataclass
+class Report:
+    changes: list[Change] = field(default_factory=list)
+    unchanged: int = 0
+    dry_run: bool = False
+
+    def count(self, action: str) -> int:
+        return sum(1 for c in self.changes if c.action == action)
+
+    def summary(self) -> str:
+        head = "Пробный прогон (ничего не записано): " if self.dry_run else "Metabase: "
+        return (
+            f"{head}создать {self.count('create')}, изменить"
+            f" {self.count('update') + self.count('unarchive')},"
+            f" в архив {self.count('archive')}, без изменений {self.unchanged}"
+        )
+
+
+def _items(answer: Any) -> list[dict]:
+    """Metabase list endpoints answer either a list or {"data": [...]}."""
+    if isinstance(answer, dict):
+        answer = answer.get("data", [])
+    return [x for x in answer or [] if isinstance(x, dict)]
+
+
+def _index(objects: list[dict], prefix: str) -> dict[str, dict]:
+    found: dict[str, dict] = {}
+    for obj in sorted(objects, key=lambda o: o.get("id") if isinstance(o.get("id"), int) else 0):
+        key = key_of(obj)
+        if key and key.startswith(prefix):
+            found.setdefault(key, obj)
+    return found
+
+
+class Provisioner:
+    def __init__(
+        self,
+        client: MetabaseClient,
+        specs: Specs,
+        database_name: str = DEFAULT_DATABASE_NAME,
+        dry_run: bool = False,
+        log: Callable[[str], None] = print,
+    ):
+        self.client = client
+        self.specs = specs
+        self.database_name = database_name
+        self.dry_run = dry_run
+        self.log = log
+        self.report = Report(dry_run=dry_run)
+        self._placeholders = 0
+
+    # -- helpers
+
+    def _record(self, change: Change) -> None:
+        self.report.changes.append(change)
+        self.log(change.line())
+
+    def _placeholder(self, key: str) -> str:
+        """Stands for the id of an object a dry run would have created."""
+        return f"<new:{key}>"
+
+    # -- steps
+
+    def run(self) -> Report:
+        database_id = self.find_database()
+        collections = self.sync_collections()
+        card_ids = self.sync_cards(database_id, collections)
+        self.sync_dashboards(collections, card_ids)
+        self.log(self.report.summary())
+        return self.report
+
+    def find_database(self) -> int:
+        databases = _items(self.client.get("/api/database"))
+        for db in databases:
+            if db.get("name") == self.database_name:
+                return db["id"]
+        names = ", ".join(sorted(str(d.get("name")) for d in databases)) or "нет ни одной"
+        raise MetabaseError(
+            "GET",
+            "/api/database",
+            404,
+            f"в Metabase нет базы данных «{self.database_name}» (есть: {names}); подключите"
+            " хранилище (Admin → Databases) или укажите --database-name",
+        )
+
+    def sync_collections(self) -> dict[tuple[str, ...], Any]:
+        current = [
+            c
+            for c in _items(self.client.get("/api/collection"))
+            if isinstance(c.get("id"), int) and not c.get("archived")
+        ]
+        by_key = _index(current, "collection:")
+        ids: dict[tuple[str, ...], Any] = {}
+        for path in self.specs.collections:
+            key = collection_key(path)
+            parent_id = ids[path[:-1]] if len(path) > 1 else None
+            what = "корневая коллекция" if len(path) == 1 else f"раздел «{path[-1]}»"
+            desired = {
+                "name": path[-1],
+                "description": marked(f"Мониторинг качества образования: {what}. {NOTICE}", key),
+                "parent_id": parent_id,
+            }
+            obj = by_key.get(key) or self._adoptable_collection(current, path[-1], parent_id)
+            if obj is None:
+                self._record(Change("create", "collection", key, path[-1]))
+                if self.dry_run:
+                    ids[path] = self._placeholder(key)
+                else:
+                    ids[path] = self.client.post("/api/collection", desired)["id"]
+                continue
+            ids[path] = obj["id"]
+            now = {
+                "name": obj.get("name"),
+                "description": obj.get("description"),
+                "parent_id": _parent_of(obj),
+            }
+            fields = changed_fields(desired, now)
+            if fields:
+                self._record(Change("update", "collection", key, path[-1], fields))
+                if not self.dry_run:
+                    self.client.put(f"/api/collection/{obj['id']}", desired)
+            else:
+                self.report.unchanged += 1
+        return ids
+
+    @staticmethod
+    def _adoptable_collection(current: list[dict], name: str, parent_id: Any) -> dict | None:
+        """A collection of the right name and place made before it carried a key."""
+        for c in current:
+            if c.get("name") == name and _parent_of(c) == parent_id and key_of(c) is None:
+                return c
+        return None
+
+    def sync_cards(self, database_id: int, collections: dict) -> dict[str, Any]:
+        active = _index(_items(self.client.get("/api/card", f="all")), "cards/")
+        archived = _index(_items(self.client.get("/api/card", f="archived")), "cards/")
+        ids: dict[str, Any] = {}
+        for key, spec in self.specs.cards.items():
+            desired = card_payload(spec, database_id, collections[spec.collection])
+            obj = active.get(key)
+            if obj is None and key in archived:
+                obj = archived[key]
+                self._record(Change("unarchive", "card", key, spec.name))
+                ids[key] = obj["id"]
+                if not self.dry_run:
+                    self.client.put(f"/api/card/{obj['id']}", {**desired, "archived": False})
+                continue
+            if obj is None:
+                self._record(Change("create", "card", key, spec.name))
+                if self.dry_run:
+                    ids[key] = self._placeholder(key)
+                else:
+                    ids[key] = self.client.post("/api/card", desired)["id"]
+                continue
+            ids[key] = obj["id"]
+            fields = changed_fields(desired, obj, exact=("visualization_settings",))
+            if fields:
+                self._record(Change("update", "card", key, spec.name, fields))
+                if not self.dry_run:
+                    self.client.put(f"/api/card/{obj['id']}", desired)
+            else:
+                self.report.unchanged += 1
+        for key, obj in active.items():
+            if key not in self.specs.cards:
+                self._record(Change("archive", "card", key, obj.get("name", "")))
+                if not self.dry_run:
+                    self.client.put(f"/api/card/{obj['id']}", {"archived": True})
+        return ids
+
+    def sync_dashboards(self, collections: dict, card_ids: dict[str, Any]) -> None:
+        active = _index(_items(self.client.get("/api/dashboard", f="all")), "dashboards/")
+        archived = _index(_items(self.client.get("/api/dashboard", f="archived")), "dashboards/")
+        for key, spec in self.specs.dashboards.items():
+            header = {
+                "name": spec.name,
+                "description": marked(spec.description, key),
+                "collection_id": collections[spec.collection],
+            }
+            parameters = dashboard_parameters(spec, card_ids)
+            listed = active.get(key) or archived.get(key)
+            if listed is None:
+                self._record(Change("create", "dashboard", key, spec.name))
+                if self.dry_run:
+                    continue
+                created = self.client.post("/api/dashboard", {**header, "parameters": parameters})
+                body = {
+                    **header,
+                    "parameters": parameters,
+                    "dashcards": dashcards_payload(spec, self.specs, card_ids, []),
+                }
+                self.client.put(f"/api/dashboard/{created['id']}", body)
+                continue
+            current = self.client.get(f"/api/dashboard/{listed['id']}")
+            existing = current.get("dashcards", current.get("ordered_cards")) or []
+            dashcards = dashcards_payload(spec, self.specs, card_ids, existing)
+            fields = changed_fields({**header, "parameters": parameters}, current)
+            if dashcards_differ(dashcards, existing):
+                fields.append("dashcards")
+            was_archived = key not in active or bool(current.get("archived"))
+            if not fields and not was_archived:
+                self.report.unchanged += 1
+                continue
+            action = "unarchive" if was_archived else "update"
+            self._record(Change(action, "dashboard", key, spec.name, fields))
+            if not self.dry_run:
+                body = {**header, "parameters": parameters, "dashcards": dashcards}
+                if was_archived:
+                    body["archived"] = False
+                self.client.put(f"/api/dashboard/{listed['id']}", body)
+        for key, obj in active.items():
+            if key not in self.specs.dashboards:
+                self._record(Change("archive", "dashboard", key, obj.get("name", "")))
+                if not self.dry_run:
+                    self.client.put(f"/api/dashboard/{obj['id']}", {"archived": True})
+
+
+def _parent_of(collection: dict) -> int | None:
+    """Parent id from a collection's `location` ("/" = top level, "/3/7/" = inside 7)."""
+    location = collection.get("location") or "/"
+    parts = [p for p in location.strip("/").split("/") if p]
+    return int(parts[-1]) if parts else None
+
+
+def provision(
+    client: MetabaseClient,
+    specs: Specs | None = None,
+    database_name: str = DEFAULT_DATABASE_NAME,
+    dry_run: bool = False,
+    log: Callable[[str], None] = print,
+) -> Report:
+    """Bring Metabase in line with the card and dashboard files (client already logged in)."""
+    return Provisioner(client, specs or load_specs(), database_name, dry_run, log).run()
+
+
+# ------------------------------------------------------------------------------ CLI
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m metabase.provision",
+        description="Create or update the Metabase questions and dashboards of edu-dwh.",
+    )
+    parser.add_argument("--url", default=os.environ.get("MB_URL"), help="Metabase URL (MB_URL)")
+    parser.add_argument("--user", default=os.environ.get("MB_USER"), help="login (MB_USER)")
+    parser.add_argument(
+        "--password", default=os.environ.get("MB_PASSWORD"), help="password (MB_PASSWORD)"
+    )
+    parser.add_argument(
+        "--database-name",
+        default=os.environ.get("MB_DATABASE_NAME", DEFAULT_DATABASE_NAME),
+        help="name of the warehouse database in Metabase (MB_DATABASE_NAME; default %(default)s)",
+    )
+    parser.add_argument("--dry-run", action="store_true", help="print the plan, write nothing")
+    parser.add_argument("--specs", type=Path, default=SPEC_DIR, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    missing = [n for n in ("url", "user", "password") if not getattr(args, n)]
+    if missing:
+        parser.error("missing " + ", ".join(f"--{n} (or MB_{n.upper()})" for n in missing))
+    try:
+        specs = load_specs(args.specs)
+    except SpecError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    client = MetabaseClient(args.url)
+    try:
+        client.login(args.user, args.password)
+        provision(client, specs, args.database_name, args.dry_run)
+    except MetabaseError as exc:
+        print(f"Ошибка Metabase: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,92 @@
+"""End to end through real PostgreSQL and real Airflow (`airflow dags test`).
+
+A small synthetic region goes through the DAG; then `edu-dwh run` on the same folder must
+change nothing, and a bad file must be rejected without damaging anything.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import psycopg2
+import pytest
+
+from ingestion.cli import main as cli_main
+from ingestion.cli import run_dag
+from ingestion.config import data_docs_dir
+from ingestion.generator import generate
+
+pytestmark = pytest.mark.slow
+
+ALL_GIA = {f"GIA-{i:02d}" for i in range(1, 17)}
+
+
+def rows(dsn, sql):
+    with psycopg2.connect(dsn) as conn, conn.cursor() as cur:
+        cur.execute(sql)
+        return cur.fetchall()
+
+
+SNAPSHOT = (
+    "select indicator_code, year, territory_level, territory_code, exam, subject_code,"
+    " participant_category, grade, breakdown_key, numerator, denominator, value, target_value"
+    " from marts.indicator_values order by 1, 2, 3, 4, 5, 6, 7, 8, 9"
+)
+
+
+@pytest.fixture
+def landing(tmp_path):
+    out = tmp_path / "landing"
+    generate(out, seed=7, scale=0.1)
+    return out
+
+
+def test_dag_then_cli_rerun_then_bad_files(warehouse, landing, monkeypatch):
+    monkeypatch.setenv("EDU_DWH_RETRY_DELAY_S", "1")
+    assert run_dag(landing) == 0
+
+    runs = rows(warehouse, "select status from audit.runs")
+    assert runs == [("published",)]
+    statuses = dict(rows(warehouse, "select status, count(*) from audit.loads group by 1"))
+    assert statuses.get("loaded", 0) >= 5 and "staged" not in statuses
+    codes = {
+        r[0] for r in rows(warehouse, "select distinct indicator_code from marts.indicator_values")
+    }
+    assert ALL_GIA <= codes
+    assert (data_docs_dir() / "index.html").exists()
+    # BI readers see marts, never raw or audit
+    grants = rows(
+        warehouse,
+        "select has_table_privilege('edu_dwh_bi_reader', 'marts.indicator_values', 'select'),"
+        " has_table_privilege('edu_dwh_bi_reader', 'raw.gia_results', 'select'),"
+        " has_schema_privilege('edu_dwh_bi_reader', 'audit', 'usage')",
+    )
+    assert grants == [(True, False, False)]
+
+    before = rows(warehouse, SNAPSHOT)
+    raw_before = rows(warehouse, "select count(*), sum(hashtext(person_key)) from raw.gia_results")
+    assert cli_main(["run", "--landing", str(landing), "--quiet"]) == 0
+    assert rows(warehouse, SNAPSHOT) == before
+    assert rows(warehouse, "select count(*), sum(hashtext(person_key)) from raw.gia_results") == (
+        raw_before
+    )
+    assert rows(warehouse, "select count(*) from audit.loads where status = 'duplicate'")[0][0] > 0
+
+    # a bad header and a wrong encoding: rejected with a message, the rest stays intact
+    ege = sorted((landing / "fis_gia/ege").glob("*.csv"))[0]
+    text = ege.read_bytes()
+    bad = landing / "fis_gia/ege/zz_bad_header.csv"
+    bad.write_bytes(
+        text.replace("Статус результата".encode("cp1251"), b"Status").replace(
+            "Статус результата".encode(), b"Status"
+        )
+    )
+    shutil.copy(ege, landing / "fis_gia/ege/zz_copy.csv")  # same bytes under another name
+    rc = cli_main(["run", "--landing", str(landing), "--quiet"])
+    assert rc == 3
+    rejected = rows(
+        warehouse, "select rel_path, message from audit.loads where status = 'rejected'"
+    )
+    assert [r[0] for r in rejected] == ["fis_gia/ege/zz_bad_header.csv"]
+    assert "«Статус результата»" in rejected[0][1]
+    assert rows(warehouse, SNAPSHOT) == before
