@@ -245,6 +245,8 @@ def database_row_checks(conn, spec: SourceSpec, load_id: int) -> None:
                 f" where r.{reg_col} = s.{column})",
                 f"'«{label}» ' || s.{column} || ' отсутствует в {where_ru}'",
             )
+        if spec.name == "vpr":
+            _vpr_max_score_check(cur, table)
         keys = DUP_KEYS.get(spec.name)
         if keys:
             key_list = ", ".join(keys)
@@ -268,6 +270,21 @@ def database_row_checks(conn, spec: SourceSpec, load_id: int) -> None:
                 """
             )
     conn.commit()
+
+
+def _vpr_max_score_check(cur, table: str) -> None:
+    """Primary score not above the known maximum (dbt seed reference.vpr_max_scores)."""
+    cur.execute("select to_regclass('reference.vpr_max_scores') is not null")
+    if not cur.fetchone()[0]:
+        return  # seeds are loaded by the first dbt build; until then the maximum is unknown
+    _append_reason(
+        cur,
+        table,
+        "exists (select 1 from reference.vpr_max_scores m where m.year = s.year"
+        " and m.subject_code = s.subject_code and m.grade = s.grade"
+        " and s.primary_score > m.max_primary_score)",
+        "'«Первичный балл» ' || s.primary_score || ' больше максимального для предмета и класса'",
+    )
 
 
 def _columns_of(cur, table: str) -> set[str]:

@@ -181,3 +181,29 @@ def test_vpr_csv_and_xlsx_with_no_answer_marks(warehouse, landing):
         ("20002", 3, {"З1": None, "З2": 2}),
     ]
     assert q(warehouse, "select count(*) from audit.quarantine") == [(0,)]
+
+
+def test_vpr_primary_score_above_known_maximum_quarantined(warehouse, landing):
+    with psycopg2.connect(warehouse) as conn, conn.cursor() as cur:
+        cur.execute("create schema reference")
+        cur.execute(
+            "create table reference.vpr_max_scores"
+            " (year int, subject_code int, grade int, max_primary_score int)"
+        )
+        cur.execute("insert into reference.vpr_max_scores values (2024, 1, 4, 38)")
+    header = ["Год", "Код АТЕ", "Код ОО", "Класс", "Литера", "Код ученика", "Код предмета",
+              "Первичный балл", "Отметка", "Отметка по журналу"]  # fmt: skip
+    write_csv(
+        landing / "fis_oko/vpr/vpr.csv",
+        header,
+        [
+            [2024, "01", "270001", 4, "А", "1", 1, 38, 5, 5],
+            [2024, "01", "270001", 4, "А", "2", 1, 39, 5, 5],
+            [2024, "01", "270001", 5, "А", "3", 1, 39, 5, 5],  # maximum unknown: accepted
+        ],
+    )
+    run(landing)
+    assert q(warehouse, "select student_code from raw.vpr_results order by 1") == [("1",), ("3",)]
+    assert q(warehouse, "select source_row, reason from audit.quarantine") == [
+        (2, "«Первичный балл» 39 больше максимального для предмета и класса")
+    ]
