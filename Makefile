@@ -5,7 +5,6 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-export XDG_RUNTIME_DIR ?= /tmp
 
 .DEFAULT_GOAL := help
 

@@ -55,7 +55,6 @@ def _enc(p: Path) -> str:
 
 
 def main() -> None:
-    os.environ.setdefault("XDG_RUNTIME_DIR", "/tmp")
     work = Path(tempfile.mkdtemp(prefix="edu_dwh_bench_"))
     os.environ["EDU_DWH_STATE_DIR"] = str(work / "state")
     os.environ.setdefault("EDU_DWH_PSEUDONYM_KEY", "bench-key")

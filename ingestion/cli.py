@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -62,7 +63,6 @@ def airflow_env() -> dict[str, str]:
             "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
             "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(home / "logs"),
-            "XDG_RUNTIME_DIR": env.get("XDG_RUNTIME_DIR", "/tmp"),
         }
     )
     return env
@@ -77,8 +77,43 @@ def run_dag(landing: Path, dag_id: str = "edu_dwh_pipeline") -> int:
     airflow = str(Path(sys.executable).parent / "airflow")
     subprocess.run([airflow, "db", "migrate"], env=env, check=True, stdout=subprocess.DEVNULL)
     conf = json.dumps({"landing": str(landing)})
-    proc = subprocess.run([airflow, "dags", "test", dag_id, "--conf", conf], env=env)
-    return proc.returncode
+    log_path = Path(env["AIRFLOW_HOME"]) / f"{dag_id}.dags_test.log"
+    print(f"   полный журнал Airflow: {log_path}", flush=True)
+    with open(log_path, "w", encoding="utf-8") as log:
+        proc = subprocess.Popen(
+            [airflow, "dags", "test", dag_id, "--conf", conf],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            log.write(line)
+            shown = _progress_line(line)
+            if shown:
+                print(shown, flush=True)
+        rc = proc.wait()
+    if rc != 0:
+        print("".join(log_path.read_text(encoding="utf-8").splitlines(True)[-60:]))
+    return rc
+
+
+_TASK_EVENT = re.compile(r"\[DAG TEST\] (starting|end) task task_id=(\w+)")
+
+
+def _progress_line(line: str) -> str | None:
+    """Task start/end and the pipeline's own Russian progress lines; Airflow's noise is
+    kept in the log file only."""
+    found = _TASK_EVENT.search(line)
+    if found:
+        return ("   ▶ " if found.group(1) == "starting" else "   ✓ ") + found.group(2)
+    if "ERROR" in line or "Traceback" in line or "ОШИБКА" in line:
+        return line.rstrip()
+    stripped = line.strip()
+    if re.match(r"^(\[\d+/\d+\]|Запуск №|Источник |Отчёты для школ|dbt build выполнен)", stripped):
+        return "     " + stripped
+    return None
 
 
 def cmd_demo(args) -> int:
@@ -121,7 +156,6 @@ def cmd_summary(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    os.environ.setdefault("XDG_RUNTIME_DIR", "/tmp")
     parser = argparse.ArgumentParser(prog="edu-dwh", description="Education-quality warehouse")
     sub = parser.add_subparsers(dest="command", required=True)
 

@@ -13,6 +13,20 @@ from functools import cache
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _private_runtime_dir() -> None:
+    """pgserver (via platformdirs) wants a private XDG_RUNTIME_DIR; CI machines have none."""
+    current = os.environ.get("XDG_RUNTIME_DIR")
+    if current and Path(current).is_dir() and (Path(current).stat().st_mode & 0o077) == 0:
+        return
+    path = Path(f"/tmp/edu-dwh-runtime-{os.getuid()}")
+    path.mkdir(mode=0o700, exist_ok=True)
+    path.chmod(0o700)
+    os.environ["XDG_RUNTIME_DIR"] = str(path)
+
+
+_private_runtime_dir()
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 
 

@@ -2,10 +2,27 @@
 
 from __future__ import annotations
 
+import re
+
 from ingestion import db
 from ingestion.config import data_docs_dir
 
 SUBJECT_ORDER = (22, 2, 1, 3, 4, 6, 5, 7, 8, 9, 12, 18)
+
+# Хабаровский край, ЕГЭ below-minimum shares as published (seed 002_0c7684862f5a35f2.txt).
+PUBLISHED_BELOW_MIN = {
+    22: {2023: 0.98, 2024: 0.6},
+    2: {2023: 8.31, 2024: 5.74},
+    1: {2023: 0.26, 2024: 0.14},
+    3: {2023: 7.7, 2024: 6.25},
+    4: {2023: 23.18, 2024: 18.38},
+    6: {2023: 20.49, 2024: 16.67},
+}
+
+
+def _subject(name, code) -> str:
+    """'Математика (профильная; ОГЭ: математика)' → 'Математика (профильная)'."""
+    return re.sub(r";[^)]*\)", ")", name) if name else str(code)
 
 
 def _fmt(value) -> str:
@@ -28,22 +45,33 @@ def summary_lines() -> list[str]:
         else:
             cur.execute(
                 """
-                select v.subject_code, s.name, v.value, v.numerator, v.denominator
+                select v.subject_code, s.name, v.year, v.value, v.numerator, v.denominator
                 from marts.indicator_values v
                 left join reference.subjects s on s.code = v.subject_code
-                where v.indicator_code = 'GIA-01' and v.year = %s and v.exam = 'ЕГЭ'
+                where v.indicator_code = 'GIA-01' and v.year in (%s, %s) and v.exam = 'ЕГЭ'
                   and v.territory_level = 'region' and v.participant_category = 'все'
                 """,
-                (year,),
+                (year - 1, year),
             )
-            rows = {r[0]: r for r in cur.fetchall()}
-            lines.append(f"ЕГЭ {year}: доля результатов ниже минимального порога по региону")
+            rows: dict[int, dict] = {}
+            for code, name, y, value, num, den in cur.fetchall():
+                rows.setdefault(code, {"name": name})[y] = (value, num, den)
+            lines.append(
+                "ЕГЭ: доля результатов ниже минимального порога по региону, %"
+                " (в скобках — опубликованное значение края)"
+            )
+            lines.append(f"  {'предмет':<26} {year - 1:^25}  {year:^25}")
             ordered = [c for c in SUBJECT_ORDER if c in rows] + sorted(
                 c for c in rows if c not in SUBJECT_ORDER
             )
             for code in ordered:
-                _, name, value, num, den = rows[code]
-                lines.append(f"  {name or code:<32} {_fmt(value):>6} %  ({int(num)} из {int(den)})")
+                cells = []
+                for y in (year - 1, year):
+                    value, num, den = rows[code].get(y, (None, 0, 0))
+                    published = PUBLISHED_BELOW_MIN.get(code, {}).get(y)
+                    ref = f"({_fmt(published)})" if published is not None else ""
+                    cells.append(f"{_fmt(value):>6} {ref:>7} {int(num):>4}/{int(den):<5}")
+                lines.append(f"  {_subject(rows[code]['name'], code):<26} " + "  ".join(cells))
             cur.execute(
                 """
                 select territory_name, value, numerator, denominator
@@ -58,11 +86,12 @@ def summary_lines() -> list[str]:
             worst = cur.fetchall()
             if worst:
                 lines.append(
-                    "Муниципалитеты с наибольшей долей участников ЕГЭ, не преодолевших минимум"
-                    " хотя бы по одному предмету:"
+                    f"Муниципалитеты с наибольшей долей участников ЕГЭ {year}, не преодолевших"
+                    " минимум хотя бы по одному предмету:"
                 )
                 for i, (name, value, num, den) in enumerate(worst, 1):
                     lines.append(f"  {i}. {name}: {_fmt(value)} % ({int(num)} из {int(den)})")
+        lines += _family_lines(cur)
         cur.execute(
             "select count(*) filter (where status = 'loaded'),"
             " count(*) filter (where status = 'rejected'),"
@@ -76,6 +105,39 @@ def summary_lines() -> list[str]:
     )
     index = data_docs_dir() / "index.html"
     lines.append(f"Отчёты о проверке данных (Great Expectations Data Docs): {index}")
+    return lines
+
+
+FAMILY_HEADLINES = (
+    # (title, indicator, extra condition, unit)
+    ("ВПР: доля отметок «2», 4 класс, русский язык", "VPR-01", "grade = 4 and subject_code = 1"),
+    ("ВПР: доля ОО с признаками необъективности", "VPR-04", "true"),
+    ("Победители и призёры регионального этапа ВсОШ", "OLY-01", "breakdown_key is null"),
+    ("Участники заключительного этапа ВсОШ", "OLY-02", "breakdown_key is null"),
+    ("Доля обучающихся 6–11 классов с рекомендациями «Билет в будущее»", "CAR-01", "true"),
+    ("Доля выпускников 9 и 11 классов, завершивших профобучение", "CAR-03", "true"),
+)
+
+
+def _family_lines(cur) -> list[str]:
+    """Headline region values of the ВПР, olympiad and career families (latest year)."""
+    lines = []
+    for title, code, condition in FAMILY_HEADLINES:
+        cur.execute(
+            f"select year, value, unit from marts.indicator_values where indicator_code = %s"
+            f" and territory_level = 'region' and {condition} order by year desc limit 1",
+            (code,),
+        )
+        row = cur.fetchone()
+        if row:
+            year, value, unit = row
+            shown = _fmt(value) if unit == "%" else f"{int(value)}"
+            lines.append(f"{title} ({year}): {shown} {unit or ''}".rstrip())
+    if lines:
+        lines.insert(0, "Другие семейства показателей (регион, последний год):")
+    cur.execute("select count(*), count(distinct indicator_code) from marts.indicator_values")
+    total, codes = cur.fetchone()
+    lines.append(f"Всего в marts.indicator_values: {total} строк, {codes} показателей")
     return lines
 
 
