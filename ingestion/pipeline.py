@@ -12,6 +12,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psycopg2
+
 from ingestion import db, loader
 from ingestion.config import get_settings, reports_dir
 from ingestion.contract import SOURCE_ORDER, SOURCES
@@ -241,6 +243,27 @@ def transform() -> None:
 
 def publish(run_id: int) -> dict:
     """Grant BI read access to the public schemas only, build Data Docs, close the run."""
+    try:
+        grant_bi_access()
+    except psycopg2.Error as exc:  # e.g. a warehouse user without CREATEROLE
+        log(
+            f"ВНИМАНИЕ: права роли {BI_ROLE} не обновлены ({exc.pgerror or exc}). "
+            "Выдайте их администратором БД: см. README, раздел о доступе BI."
+        )
+    docs = None
+    try:
+        from expectations.runner import build_data_docs
+
+        docs = build_data_docs()
+    except ImportError:  # pragma: no cover
+        pass
+    summary = run_summary(run_id)
+    _set_run(run_id, "published", summary["message"])
+    return {"data_docs": str(docs) if docs else None, **summary}
+
+
+def grant_bi_access() -> None:
+    """BI readers (role edu_dwh_bi_reader) read marts and reference, nothing else."""
     with db.transaction() as conn, conn.cursor() as cur:
         cur.execute(
             f"do $$ begin if not exists (select 1 from pg_roles where rolname = '{BI_ROLE}')"
@@ -254,16 +277,6 @@ def publish(run_id: int) -> dict:
             cur.execute(f"create schema if not exists {schema}")
             cur.execute(f"revoke all on schema {schema} from {BI_ROLE}")
             cur.execute(f"revoke all on all tables in schema {schema} from {BI_ROLE}")
-    docs = None
-    try:
-        from expectations.runner import build_data_docs
-
-        docs = build_data_docs()
-    except ImportError:  # pragma: no cover
-        pass
-    summary = run_summary(run_id)
-    _set_run(run_id, "published", summary["message"])
-    return {"data_docs": str(docs) if docs else None, **summary}
 
 
 def run_summary(run_id: int) -> dict:
