@@ -6,6 +6,7 @@ rules from here, so the contract lives in one place.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 # kinds of column values
@@ -24,6 +25,8 @@ VALID_STATUS = "действителен"
 EGE_SUBJECTS = (1, 2, 22, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 18, 29)
 OGE_SUBJECTS = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 18, 29)
 BASE_MATHS = 22
+# Years a file may carry: a year after next is a typing error (the GX suites agree).
+MAX_YEAR = dt.date.today().year + 1
 VPR_SUBJECTS = (1, 2, 3, 4, 6, 7, 8, 9, 10, 11, 12, 18, 40)
 OLY_EVENTS = ("ВсОШ", "Большие вызовы", "НТО", "Сириус", "Код будущего", "Большая перемена")
 VSOSH_STAGES = ("школьный", "муниципальный", "региональный", "заключительный")
@@ -66,7 +69,7 @@ class SourceSpec:
 
 def _gia_columns(exam_forms: tuple[str, ...], categories, subjects, with_test_score: bool):
     cols = [
-        Column("Год", "year", INT, required=True, lo=2000, hi=2100),
+        Column("Год", "year", INT, required=True, lo=2000, hi=MAX_YEAR),
         Column("Этап", "stage", TEXT, required=True, allowed=STAGES),
         Column("Дата экзамена", "exam_date", DATE),
         Column("Форма", "form", TEXT, required=True, allowed=exam_forms),
@@ -180,7 +183,7 @@ SOURCES["vpr"] = SourceSpec(
     raw_table="raw.vpr_results",
     title_ru="Результаты ВПР (ФИС ОКО)",
     columns=(
-        Column("Год", "year", INT, required=True, lo=2000, hi=2100),
+        Column("Год", "year", INT, required=True, lo=2000, hi=MAX_YEAR),
         Column("Код АТЕ", "ate_code", TEXT, required=True),
         Column("Код ОО", "school_code", TEXT, required=True),
         Column("Класс", "grade", INT, required=True, lo=4, hi=11),

@@ -128,6 +128,7 @@ def stage_file(
     return LoadResult(load_id, spec.name, rel_path, "staged", rows_read=rows_read)
 
 
+_NEEDS_ESCAPE = r"[\\\t\n\r]"
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
@@ -145,10 +146,13 @@ def _copy_frame(conn, table: str, frame, load_id: int) -> None:
     frame = frame.copy()
     frame.insert(0, "load_id", load_id)
     for col in frame.columns:
-        if frame[col].dtype == object or pd.api.types.is_string_dtype(frame[col]):
-            frame[col] = frame[col].map(
-                lambda v: v.translate(_COPY_ESCAPES) if isinstance(v, str) else v
-            )
+        values = frame[col]
+        if values.dtype == object or pd.api.types.is_string_dtype(values):
+            text = values.astype("string")
+            if text.str.contains(_NEEDS_ESCAPE, regex=True, na=False).any():  # rare: vectorised
+                frame[col] = values.map(
+                    lambda v: v.translate(_COPY_ESCAPES) if isinstance(v, str) else v
+                )
     buf = io.StringIO()
     frame.to_csv(
         buf, sep="\t", header=False, index=False, na_rep="\\N", quoting=3, lineterminator="\n"

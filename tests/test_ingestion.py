@@ -195,3 +195,13 @@ def test_stray_file_and_absent_sources(warehouse, tmp_path):
     assert any("fis_gia/oge" in n and "пропущен" in n for n in report.notices)
     stray = [r for r in report.results if r.rel_path == "fis_gia/ege/results.xlsx"]
     assert stray[0].status == "rejected" and "не соответствует контракту" in stray[0].message
+
+
+def test_backslashes_and_quotes_survive_copy(warehouse, landing):
+    row = ege_row()
+    row["Предмет"] = 'Русский\\язык "ЕГЭ"'
+    write_ege(landing / "fis_gia/ege/a.csv", [row])
+    load(landing)
+    assert query(warehouse, "select subject_name from raw.gia_results") == [
+        ('Русский\\язык "ЕГЭ"',)
+    ]

@@ -215,6 +215,10 @@ def _round_half(values: np.ndarray, up: bool) -> np.ndarray:
     return (np.ceil(values * 2) if up else np.floor(values * 2)) / 2
 
 
+def _cat(arrays: list[np.ndarray], dtype=object) -> np.ndarray:
+    return np.concatenate(arrays) if arrays else np.empty(0, dtype=dtype)
+
+
 def _ranked_status(frame: pd.DataFrame, by: list[str], p: np.ndarray, share: float) -> np.ndarray:
     """победитель: the best of a group with ≥ 50 %; призёр: the next up to `share` of the
     group with ≥ 50 %; else участник."""
@@ -288,18 +292,14 @@ def vsosh(region: Region, year: int, pool: _Pool) -> pd.DataFrame:
                 ("max_score", np.full(m, float(maximum))),
             ):
                 muni_cols[name].append(value)  # fmt: skip
-    school = pool.rows(
-        np.concatenate(school_cols["idx"]),
-        **{k: np.concatenate(v) for k, v in school_cols.items() if k != "idx"},
-    )
+    school = pool.rows(_cat(school_cols["idx"], np.int64),
+                       **{k: _cat(v) for k, v in school_cols.items() if k != "idx"})  # fmt: skip
     school["max_score"] = float(SCHOOL_MAX)
     school["stage"] = "школьный"
     school["status"] = _ranked_status(school, ["school_code", "subject", "grade"],
                                       school["p"].to_numpy(), 0.3)  # fmt: skip
-    muni = pool.rows(
-        np.concatenate(muni_cols["idx"]),
-        **{k: np.concatenate(v) for k, v in muni_cols.items() if k != "idx"},
-    )
+    muni = pool.rows(_cat(muni_cols["idx"], np.int64),
+                     **{k: _cat(v) for k, v in muni_cols.items() if k != "idx"})  # fmt: skip
     muni["stage"] = "муниципальный"
     muni["status"] = _ranked_status(muni, ["ate_code", "subject", "grade"],
                                     muni["p"].to_numpy(), 0.3)  # fmt: skip
@@ -308,7 +308,8 @@ def vsosh(region: Region, year: int, pool: _Pool) -> pd.DataFrame:
     senior = muni["grade"].to_numpy() >= 9
     passes = np.array(
         [g >= 9 and sc >= pass_score(s, g)
-         for s, g, sc in zip(muni["subject"], muni["grade"], muni["score"], strict=True)]
+         for s, g, sc in zip(muni["subject"], muni["grade"], muni["score"], strict=True)],
+        dtype=bool,
     )  # fmt: skip
     came = rng.random(len(muni)) < REGIONAL_ATTENDANCE
     regional = muni[senior & passes & came].copy().reset_index(drop=True)
@@ -498,8 +499,9 @@ def write_olympiad(
         sheet: list = [list(HEADERS), *data]
         header_row = 1
         if with_errors and (year, ate) == MISSING_SNILS_FILE:
-            school_rows = np.flatnonzero(part["stage"].to_numpy() == "школьный")
-            i = int(school_rows[len(school_rows) // 2])
+            cand = np.flatnonzero(part["stage"].to_numpy() == "школьный")
+            cand = cand if len(cand) else np.arange(len(data))
+            i = int(cand[len(cand) // 2])
             sheet[1 + i][HEADERS.index("СНИЛС")] = None
             errors.append(InjectedError(rel, i + 2, "СНИЛС empty: the row must be rejected"))
         if with_errors and (year, ate) == TITLE_ROW_FILE:
