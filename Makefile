@@ -27,13 +27,16 @@ test: $(STAMP) ## the full test suite (what CI runs)
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP) ## ruff lint + format check
-	$(BIN)/ruff check ingestion expectations dags tests bench
-	$(BIN)/ruff format --check ingestion expectations dags tests bench
+	$(BIN)/ruff check ingestion expectations metabase dags tests bench
+	$(BIN)/ruff format --check ingestion expectations metabase dags tests bench
 
 bench: $(STAMP) ## ingestion benchmarks (ratios against a baseline in the same run)
 	$(BIN)/python -m bench.run
 
+metabase: $(STAMP) ## provision the dashboards into Metabase (MB_URL, MB_USER, MB_PASSWORD); DRY_RUN=1 to preview
+	$(BIN)/python -m metabase.provision $(if $(DRY_RUN),--dry-run,)
+
 clean: ## remove local state (embedded database, airflow home, reports); keeps .venv
 	rm -rf .local
 
-.PHONY: help venv demo test lint bench clean
+.PHONY: help venv demo test lint bench metabase clean

@@ -10,7 +10,8 @@ sub-collections. Each card, dashboard and collection carries its key in its desc
 a trailing ``[edu-dwh:<key>]``; the tool finds its objects by that key, never by name or id,
 so renaming a card in a file updates the same question. Objects are compared field by
 field with what Metabase returns: a run that finds nothing to change sends only GETs, so
-running twice is a no-op. Objects carrying a key that no longer has a file are archived.
+running twice is a no-op. Objects carrying a key that no longer has a file are archived;
+an owned object archived by hand is brought back.
 ``--dry-run`` prints the plan and writes nothing.
 
 REST endpoints (Metabase v0.50): POST /api/session; GET /api/database; GET, POST, PUT
@@ -122,6 +123,7 @@ def dashboard_parameters(spec: DashboardSpec, card_ids: dict[str, Any]) -> list[
             "slug": f.slug,
             "type": tag.parameter_type,
             "sectionId": tag.section_id,
+            "isMultiSelect": False,  # the cards compare with `=`: one value at a time
         }
         if f.values_card:
             p["values_query_type"] = "list"
@@ -440,7 +442,15 @@ class Provisioner:
                 "collection_id": collections[spec.collection],
             }
             parameters = dashboard_parameters(spec, card_ids)
-            listed = active.get(key) or archived.get(key)
+            listed = active.get(key)
+            if listed is None and key in archived:
+                # Metabase refuses to read or edit the cards of an archived dashboard:
+                # bring it back first, then compare it like any other.
+                listed = archived[key]
+                self._record(Change("unarchive", "dashboard", key, spec.name))
+                if self.dry_run:
+                    continue
+                self.client.put(f"/api/dashboard/{listed['id']}", {"archived": False})
             if listed is None:
                 self._record(Change("create", "dashboard", key, spec.name))
                 if self.dry_run:
@@ -459,16 +469,12 @@ class Provisioner:
             fields = changed_fields({**header, "parameters": parameters}, current)
             if dashcards_differ(dashcards, existing):
                 fields.append("dashcards")
-            was_archived = key not in active or bool(current.get("archived"))
-            if not fields and not was_archived:
+            if not fields:
                 self.report.unchanged += 1
                 continue
-            action = "unarchive" if was_archived else "update"
-            self._record(Change(action, "dashboard", key, spec.name, fields))
+            self._record(Change("update", "dashboard", key, spec.name, fields))
             if not self.dry_run:
                 body = {**header, "parameters": parameters, "dashcards": dashcards}
-                if was_archived:
-                    body["archived"] = False
                 self.client.put(f"/api/dashboard/{listed['id']}", body)
         for key, obj in active.items():
             if key not in self.specs.dashboards:
@@ -478,8 +484,11 @@ class Provisioner:
 
 
 def _parent_of(collection: dict) -> int | None:
-    """Parent id from a collection's `location` ("/" = top level, "/3/7/" = inside 7)."""
-    location = collection.get("location") or "/"
+    """Parent id from a collection's `location` ("/" = top level, "/3/7/" = inside 7), or
+    from `parent_id` where an endpoint hydrates that instead."""
+    location = collection.get("location")
+    if location is None:
+        return collection.get("parent_id")
     parts = [p for p in location.strip("/").split("/") if p]
     return int(parts[-1]) if parts else None
 
