@@ -69,7 +69,7 @@ def stage_file(
     with conn.cursor() as cur:
         cur.execute(
             "select load_id, rel_path, status from audit.loads where sha256 = %s and source = %s"
-            " and (status = 'loaded' or (status = 'staged' and run_id = %s))"
+            " and (status in ('loaded', 'superseded') or (status = 'staged' and run_id = %s))"
             " order by load_id desc limit 1",
             (sha, spec.name, run_id),
         )
@@ -84,6 +84,8 @@ def stage_file(
 
     if seen:
         msg = f"файл с тем же содержимым уже загружен (загрузка №{seen[0]}, {seen[1]}): пропущен"
+        if seen[2] == "superseded":
+            msg += " (его данные с тех пор заменены исправленным файлом)"
         _finish(conn, load_id, "duplicate", msg)
         return LoadResult(load_id, spec.name, rel_path, "duplicate", msg)
 

@@ -61,7 +61,9 @@ def test_encodings_column_order_and_decimal_comma(warehouse, landing):
         ("utf-8-sig", 22, 30, None, 4),
     ]
     # the Russian school names of the cp1251 registry survived decoding
-    assert query(warehouse, "select name from raw.schools order by school_code")[0] == ("Школа № 1",)
+    assert query(warehouse, "select name from raw.schools order by school_code")[0] == (
+        "Школа № 1",
+    )
 
 
 def test_bad_header_rejected_with_named_columns_rest_intact(warehouse, landing):
@@ -134,9 +136,10 @@ def test_corrected_file_replaces_predecessor(warehouse, landing):
     load(landing)
     write_ege(path, [ege_row(test=25), ege_row(subject=2, test=41)])  # corrected scores
     load(landing)
-    assert query(
-        warehouse, "select subject_code, test_score from raw.gia_results order by 1"
-    ) == [(1, 25), (2, 41)]
+    assert query(warehouse, "select subject_code, test_score from raw.gia_results order by 1") == [
+        (1, 25),
+        (2, 41),
+    ]
     ege = [r for r in loads(warehouse) if r[0] == "fis_gia/ege/a.csv"]
     assert [r[1] for r in ege] == ["superseded", "loaded"]
 
@@ -152,9 +155,10 @@ def test_renamed_correction_with_same_scope_replaces_other_scope_adds(warehouse,
     (landing / "fis_gia/ege/main.csv").unlink()
     write_ege(landing / "fis_gia/ege/main_v2.csv", [ege_row(test=22)])
     load(landing)
-    assert query(
-        warehouse, "select stage, test_score from raw.gia_results order by 1 desc"
-    ) == [("основной", 22), ("дополнительный", 30)]
+    assert query(warehouse, "select stage, test_score from raw.gia_results order by 1 desc") == [
+        ("основной", 22),
+        ("дополнительный", 30),
+    ]
 
 
 def test_no_personal_data_anywhere_and_key_is_hmac_of_snils(warehouse, landing):
@@ -204,4 +208,24 @@ def test_backslashes_and_quotes_survive_copy(warehouse, landing):
     load(landing)
     assert query(warehouse, "select subject_name from raw.gia_results") == [
         ('Русский\\язык "ЕГЭ"',)
+    ]
+
+
+def test_original_and_correction_side_by_side_rerun_is_stable(warehouse, landing):
+    """A folder holding a file and its renamed correction: the correction wins, and running
+    again changes nothing (the superseded bytes are not loaded a second time)."""
+    write_ege(landing / "fis_gia/ege/a.csv", [ege_row(test=20)])
+    write_ege(landing / "fis_gia/ege/b_corrected.csv", [ege_row(test=22)])
+    load(landing)
+    assert query(warehouse, "select test_score from raw.gia_results") == [(22,)]
+    load(landing)
+    assert query(warehouse, "select test_score from raw.gia_results") == [(22,)]
+    last_run = query(
+        warehouse,
+        "select rel_path, status from audit.loads where run_id = (select max(run_id)"
+        " from audit.runs) and source = 'ege'",
+    )
+    assert last_run == [
+        ("fis_gia/ege/a.csv", "duplicate"),
+        ("fis_gia/ege/b_corrected.csv", "duplicate"),
     ]
