@@ -7,13 +7,12 @@ independent and nothing is mocked.
 from __future__ import annotations
 
 import os
-import uuid
 from pathlib import Path
 
-import psycopg2
 import pytest
 
-from ingestion import config
+from ingestion import config  # noqa: F401  (first: sets a private XDG_RUNTIME_DIR)
+from tests.pg import create_database, warehouse_env
 
 
 @pytest.fixture(scope="session")
@@ -28,18 +27,8 @@ def pg_server(tmp_path_factory):
 
 
 @pytest.fixture
-def warehouse(pg_server, tmp_path, monkeypatch):
+def warehouse(pg_server, tmp_path):
     """A fresh, empty database; EDU_DWH_DSN points at it for the duration of the test."""
-    name = "t_" + uuid.uuid4().hex[:12]
-    admin = psycopg2.connect(pg_server.get_uri())
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(f"create database {name}")
-    admin.close()
-    dsn = pg_server.get_uri().replace("/postgres?", f"/{name}?")
-    monkeypatch.setenv("EDU_DWH_DSN", dsn)
-    monkeypatch.setenv("EDU_DWH_PSEUDONYM_KEY", "test-secret-key")
-    monkeypatch.setenv("EDU_DWH_STATE_DIR", str(tmp_path / "state"))
-    config.get_settings.cache_clear()
-    yield dsn
-    config.get_settings.cache_clear()
+    dsn = create_database(pg_server)
+    with warehouse_env(dsn, tmp_path / "state"):
+        yield dsn

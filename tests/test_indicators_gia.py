@@ -12,14 +12,13 @@ High level: ЕГЭ test score ≥ 81, mark 5 otherwise.
 from __future__ import annotations
 
 import math
-import uuid
 
 import psycopg2
 import psycopg2.extras
 import pytest
 
-from ingestion import config
 from tests import gia_fixture as fx
+from tests.pg import create_database, warehouse_env
 
 pytestmark = pytest.mark.slow
 
@@ -43,27 +42,13 @@ def iv(pg_server, tmp_path_factory):
     """Build the warehouse once on the fixture dataset; all GIA rows of indicator_values."""
     from ingestion import dbt_runner
 
-    name = "t_gia_" + uuid.uuid4().hex[:10]
-    admin = psycopg2.connect(pg_server.get_uri())
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(f"create database {name}")
-    admin.close()
-    dsn = pg_server.get_uri().replace("/postgres?", f"/{name}?")
-    state = tmp_path_factory.mktemp("gia_state")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("EDU_DWH_DSN", dsn)
-        mp.setenv("EDU_DWH_PSEUDONYM_KEY", "test-secret-key")
-        mp.setenv("EDU_DWH_STATE_DIR", str(state))
-        config.get_settings.cache_clear()
-        try:
-            conn = psycopg2.connect(dsn)
-            with conn:
-                fx.load(conn)
-            conn.close()
-            dbt_runner.build(dsn)
-        finally:
-            config.get_settings.cache_clear()
+    dsn = create_database(pg_server, "t_gia")
+    with warehouse_env(dsn, tmp_path_factory.mktemp("gia_state")):
+        conn = psycopg2.connect(dsn)
+        with conn:
+            fx.load(conn)
+        conn.close()
+        dbt_runner.build(dsn)
     conn = psycopg2.connect(dsn)
     with conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
         cur.execute("select * from marts.indicator_values where indicator_code like 'GIA-%'")

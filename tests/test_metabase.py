@@ -37,6 +37,7 @@ from metabase.specs import (
     render_sql,
     sql_problems,
 )
+from tests.pg import create_database, warehouse_env
 
 USER, PASSWORD = "admin@example.org", "s3cret-pass"
 WAREHOUSE_DB = {"id": 2, "name": "edu_dwh", "engine": "postgres"}
@@ -617,28 +618,14 @@ def test_missing_credentials_is_a_usage_error(monkeypatch):
 def marts_dsn(pg_server, tmp_path_factory):
     """A warehouse built by the real pipeline (ingestion, checks, dbt build, BI grants) on a
     tiny synthetic region; module-scoped, so one build serves every card."""
-    from ingestion import config
     from ingestion.generator import generate
     from ingestion.pipeline import run_all
 
-    name = "t_mb_" + uuid.uuid4().hex[:10]
-    admin = psycopg2.connect(pg_server.get_uri())
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(f"create database {name}")
-    admin.close()
-    dsn = pg_server.get_uri().replace("/postgres?", f"/{name}?")
+    dsn = create_database(pg_server, "t_mb")
     base = tmp_path_factory.mktemp("metabase_marts")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("EDU_DWH_DSN", dsn)
-        mp.setenv("EDU_DWH_PSEUDONYM_KEY", "test-secret-key")
-        mp.setenv("EDU_DWH_STATE_DIR", str(base / "state"))
-        config.get_settings.cache_clear()
-        try:
-            generate(base / "landing", seed=3, scale=0.05)
-            run_all(base / "landing")
-        finally:
-            config.get_settings.cache_clear()
+    with warehouse_env(dsn, base / "state"):
+        generate(base / "landing", seed=3, scale=0.05)
+        run_all(base / "landing")
     return dsn
 
 

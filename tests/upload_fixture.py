@@ -7,14 +7,12 @@ build, and small assertion helpers for marts.indicator_values / marts.territory_
 from __future__ import annotations
 
 import math
-import uuid
 from collections.abc import Callable, Iterable, Sequence
 
 import psycopg2
 import psycopg2.extras
-import pytest
 
-from ingestion import config
+from tests.pg import create_database, warehouse_env
 
 VPR_COLUMNS = (
     "year", "ate_code", "school_code", "grade", "class_letter", "student_code",
@@ -73,32 +71,18 @@ def build_warehouse(pg_server, tmp_path_factory, prefix: str, load: Callable) ->
     from ingestion import dbt_runner
     from ingestion.db import ensure_schema
 
-    name = f"t_{prefix}_" + uuid.uuid4().hex[:10]
-    admin = psycopg2.connect(pg_server.get_uri())
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(f"create database {name}")
-    admin.close()
-    dsn = pg_server.get_uri().replace("/postgres?", f"/{name}?")
-    state = tmp_path_factory.mktemp(f"{prefix}_state")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("EDU_DWH_DSN", dsn)
-        mp.setenv("EDU_DWH_PSEUDONYM_KEY", "test-secret-key")
-        mp.setenv("EDU_DWH_STATE_DIR", str(state))
-        config.get_settings.cache_clear()
+    dsn = create_database(pg_server, f"t_{prefix}")
+    with warehouse_env(dsn, tmp_path_factory.mktemp(f"{prefix}_state")):
+        conn = psycopg2.connect(dsn)
         try:
-            conn = psycopg2.connect(dsn)
-            try:
-                ensure_schema(conn)
-                conn.commit()
-                with conn.cursor() as cur:
-                    load(cur)
-                conn.commit()
-            finally:
-                conn.close()
-            dbt_runner.build(dsn)
+            ensure_schema(conn)
+            conn.commit()
+            with conn.cursor() as cur:
+                load(cur)
+            conn.commit()
         finally:
-            config.get_settings.cache_clear()
+            conn.close()
+        dbt_runner.build(dsn)
     return dsn
 
 
