@@ -108,7 +108,7 @@ def _progress_line(line: str) -> str | None:
     found = _TASK_EVENT.search(line)
     if found:
         return ("   ▶ " if found.group(1) == "starting" else "   ✓ ") + found.group(2)
-    if "ERROR" in line or "Traceback" in line or "ОШИБКА" in line:
+    if ("ERROR" in line and "ERROR=0" not in line) or "Traceback" in line or "ОШИБКА" in line:
         return line.rstrip()
     stripped = line.strip()
     if re.match(r"^(\[\d+/\d+\]|Запуск №|Источник |Отчёты для школ|dbt build выполнен)", stripped):
