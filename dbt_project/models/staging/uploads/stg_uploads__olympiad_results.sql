@@ -1,6 +1,7 @@
 -- One row per line of an uploads/olympiad file (ВсОШ and other competitions), typed and
 -- trimmed. `year` = the second year of `Учебный год` (computed at ingestion; recomputed here
--- from school_year should it be missing). The subject is kept as uploaded (trimmed only).
+-- from school_year should it be missing). The subject is kept as uploaded, with spaces
+-- collapsed and the first letter capitalised.
 
 with
 
@@ -19,7 +20,9 @@ renamed as (
         ) as year,
         trim(event) as event,
         trim(stage) as stage,
-        trim(subject) as subject,
+        -- people type «математика», «Математика », «Математика  »: one subject
+        upper(left(regexp_replace(trim(subject), '\s+', ' ', 'g'), 1))
+        || substr(regexp_replace(trim(subject), '\s+', ' ', 'g'), 2) as subject,
         grade::integer as grade,
         trim(ate_code) as ate_code,
         nullif(trim(school_code), '') as school_code,
