@@ -229,3 +229,36 @@ def test_original_and_correction_side_by_side_rerun_is_stable(warehouse, landing
         ("fis_gia/ege/a.csv", "duplicate"),
         ("fis_gia/ege/b_corrected.csv", "duplicate"),
     ]
+
+
+def test_blocking_validation_failure_stops_publishing(warehouse, landing, monkeypatch):
+    """A critical Great Expectations failure rejects the file, keeps earlier data intact,
+    marks the run blocked and makes `edu-dwh run` exit 1 before dbt."""
+    from dataclasses import dataclass, field
+
+    from ingestion.cli import main as cli_main
+
+    write_ege(landing / "fis_gia/ege/a.csv", [ege_row(test=50)])
+    load(landing)
+
+    @dataclass
+    class Failed:
+        success: bool = False
+        failures: list = field(default_factory=lambda: ["Тестовый балл вне диапазона: 1 строк(и)"])
+        warnings: list = field(default_factory=list)
+
+    def failing(run_id):
+        return lambda source, table, load_id: Failed(success=source != "ege")
+
+    monkeypatch.setattr(pipeline, "_gx_validator", failing)
+    write_ege(landing / "fis_gia/ege/b.csv", [ege_row(snils="999-999-999 99", test=60)])
+    transformed = []
+    monkeypatch.setattr(pipeline, "transform", lambda: transformed.append(True))
+    assert cli_main(["run", "--landing", str(landing), "--quiet"]) == 1
+    assert transformed == []
+    assert query(warehouse, "select test_score from raw.gia_results") == [(50,)]
+    b = [r for r in loads(warehouse) if r[0] == "fis_gia/ege/b.csv"][0]
+    assert b[1] == "rejected" and "Тестовый балл вне диапазона" in b[5]
+    assert query(warehouse, "select status from audit.runs order by run_id desc limit 1") == [
+        ("blocked",)
+    ]
