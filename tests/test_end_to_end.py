@@ -13,12 +13,17 @@ import pytest
 
 from ingestion.cli import main as cli_main
 from ingestion.cli import run_dag
-from ingestion.config import data_docs_dir
+from ingestion.config import data_docs_dir, state_dir
 from ingestion.generator import generate
 
 pytestmark = pytest.mark.slow
 
-ALL_GIA = {f"GIA-{i:02d}" for i in range(1, 17)}
+ALL_CODES = (
+    {f"GIA-{i:02d}" for i in range(1, 17)}
+    | {f"VPR-{i:02d}" for i in range(1, 5)}
+    | {f"OLY-{i:02d}" for i in range(1, 5)}
+    | {f"CAR-{i:02d}" for i in range(1, 9)}
+)
 
 
 def rows(dsn, sql):
@@ -52,7 +57,11 @@ def test_dag_then_cli_rerun_then_bad_files(warehouse, landing, monkeypatch):
     codes = {
         r[0] for r in rows(warehouse, "select distinct indicator_code from marts.indicator_values")
     }
-    assert ALL_GIA <= codes
+    assert codes == ALL_CODES
+    levels = set(rows(warehouse, "select distinct territory_level from marts.territory_ratings"))
+    assert levels == {("municipality",), ("school",)}
+    feedback = list((state_dir() / "reports" / "feedback").rglob("*.html"))
+    assert len(feedback) == len(list((landing / "uploads").rglob("*.xlsx")))
     assert (data_docs_dir() / "index.html").exists()
     # BI readers see marts, never raw or audit
     grants = rows(
