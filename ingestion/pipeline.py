@@ -15,6 +15,7 @@ from pathlib import Path
 import psycopg2
 
 from ingestion import db, loader
+from ingestion.audit_report import write_audit_report
 from ingestion.config import get_settings, reports_dir
 from ingestion.contract import SOURCE_ORDER, SOURCES
 
@@ -259,7 +260,9 @@ def publish(run_id: int) -> dict:
         pass
     summary = run_summary(run_id)
     _set_run(run_id, "published", summary["message"])
-    return {"data_docs": str(docs) if docs else None, **summary}
+    audit_page = write_audit_report(run_id)
+    log(f"Отчёт о проверке данных для аудиторов: {audit_page}")
+    return {"data_docs": str(docs) if docs else None, "audit_report": str(audit_page), **summary}
 
 
 def grant_bi_access() -> None:

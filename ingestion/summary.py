@@ -103,8 +103,10 @@ def summary_lines() -> list[str]:
         f"Загружено файлов: {loaded}, отклонено: {rejected}, строк в карантине: {quarantined}"
         " (подробности: audit.loads, audit.quarantine)"
     )
-    index = data_docs_dir() / "index.html"
-    lines.append(f"Отчёты о проверке данных (Great Expectations Data Docs): {index}")
+    lines.append(
+        f"Проверка данных для аудиторов: {data_docs_dir() / 'audit.html'}"
+        f" (подробно — Great Expectations Data Docs: {data_docs_dir() / 'index.html'})"
+    )
     return lines
 
 

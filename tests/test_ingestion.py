@@ -262,3 +262,17 @@ def test_blocking_validation_failure_stops_publishing(warehouse, landing, monkey
     assert query(warehouse, "select status from audit.runs order by run_id desc limit 1") == [
         ("blocked",)
     ]
+
+
+def test_audit_page_lists_files_reasons_and_failed_checks(warehouse, landing):
+    from ingestion.audit_report import write_audit_report
+
+    write_ege(landing / "fis_gia/ege/a.csv", [ege_row(), ege_row(snils="1", test=120)])
+    write_ege(landing / "fis_gia/ege/bad.csv", [ege_row()], header=EGE_HEADER[:-1])
+    run_id = load(landing)
+    page = write_audit_report(run_id).read_text(encoding="utf-8")
+    assert f"Проверка данных: запуск №{run_id}" in page
+    assert "fis_gia/ege/a.csv" in page and "отклонён" in page
+    assert "«Тестовый балл»: значение «120» больше 100" in page
+    assert "«Статус результата»" in page  # the rejected file's message names the column
+    assert "Иванова" not in page and "111-222-333 44" not in page
