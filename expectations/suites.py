@@ -29,7 +29,7 @@ import great_expectations.expectations as E
 from great_expectations.expectations import Expectation
 from great_expectations.expectations.row_conditions import Column
 
-from ingestion.db import RAW_TABLES
+from ingestion.db import RAW_TABLES, raw_columns
 
 CRITICAL = "critical"
 WARNING = "warning"
@@ -190,8 +190,7 @@ def register(
 
 def stage_columns(raw_table: str) -> list[str]:
     """Columns of ``raw._stage_<load_id>`` for a raw table (raw columns + helper columns)."""
-    columns = [part.split()[0] for part in RAW_TABLES[raw_table].split(",") if part.strip()]
-    return ["load_id", "source_row", *columns, "extra", *STAGE_HELPER_COLUMNS]
+    return [*raw_columns(raw_table), *STAGE_HELPER_COLUMNS]
 
 
 def build_suite(

@@ -115,6 +115,15 @@ from audit.loads l;
 """
 
 
+def raw_columns(table: str) -> list[str]:
+    """Columns of a raw table, in order: load_id, source_row, its typed columns, extra.
+
+    `table` may be schema-qualified (`raw.gia_results`) or bare (`gia_results`)."""
+    name = table.split(".", 1)[-1]
+    typed = [part.split()[0] for part in RAW_TABLES[name].split(",") if part.strip()]
+    return ["load_id", "source_row", *typed, "extra"]
+
+
 def raw_ddl() -> str:
     parts = []
     for table, columns in RAW_TABLES.items():

@@ -23,6 +23,7 @@ import pandas as pd
 
 from ingestion.config import get_settings, quarantine_dir
 from ingestion.contract import SOURCES, SourceSpec
+from ingestion.db import raw_columns
 from ingestion.encoding import EncodingProblem
 from ingestion.reader import HeaderProblem, read_chunks, read_header
 
@@ -257,7 +258,7 @@ def database_row_checks(conn, spec: SourceSpec, load_id: int) -> None:
         if keys:
             key_list = ", ".join(keys)
             order = "s.source_row"
-            if "status" in _columns_of(cur, table):
+            if "status" in raw_columns(spec.raw_table):
                 order = "(s.status = 'действителен') desc, s.source_row"
             cur.execute(
                 f"""
@@ -291,16 +292,6 @@ def _vpr_max_score_check(cur, table: str) -> None:
         " and s.primary_score > m.max_primary_score)",
         "'«Первичный балл» ' || s.primary_score || ' больше максимального для предмета и класса'",
     )
-
-
-def _columns_of(cur, table: str) -> set[str]:
-    schema, name = table.split(".", 1)
-    cur.execute(
-        "select column_name from information_schema.columns"
-        " where table_schema = %s and table_name = %s",
-        (schema, name),
-    )
-    return {r[0] for r in cur.fetchall()}
 
 
 def compute_scope(conn, spec: SourceSpec, load_id: int) -> dict:
@@ -380,8 +371,7 @@ def commit_load(
         result.rows_read, result.rows_quarantined = rows_read, rows_read
         return result
 
-    raw_cols = [c for c in _columns_of_table(conn, spec.raw_table)]
-    col_list = ", ".join(raw_cols)
+    col_list = ", ".join(raw_columns(spec.raw_table))
     with conn.cursor() as cur:  # one transaction: replace + insert + quarantine + manifest
         predecessors = _predecessors(cur, spec, load_id, rel_path, scope)
         if predecessors:
@@ -447,17 +437,6 @@ def _set_counts(conn, load_id, rows_read, rows_loaded, rows_quarantined) -> None
             (rows_read, rows_loaded, rows_quarantined, load_id),
         )
     conn.commit()
-
-
-def _columns_of_table(conn, table: str) -> list[str]:
-    schema, name = table.split(".", 1)
-    with conn.cursor() as cur:
-        cur.execute(
-            "select column_name from information_schema.columns"
-            " where table_schema = %s and table_name = %s order by ordinal_position",
-            (schema, name),
-        )
-        return [r[0] for r in cur.fetchall()]
 
 
 def _sha_of_load(conn, load_id: int) -> str:

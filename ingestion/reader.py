@@ -32,6 +32,7 @@ from ingestion.contract import (
     Column,
     SourceSpec,
 )
+from ingestion.db import raw_columns
 from ingestion.encoding import detect_encoding
 from ingestion.pseudonymise import person_keys
 
@@ -236,7 +237,7 @@ def parse_chunk(
     for name, value in spec.constants.items():
         out[name] = str(value)
 
-    if "person_key" in _raw_columns(spec):
+    if "person_key" in raw_columns(spec.raw_table):
         _pseudonymise(raw, by_contract, out, reasons, secret)
     task_cols = [fc for fc, c in header.mapping.items() if c.kind == TASKS]
     if any(c.kind == TASKS for c in spec.columns):
@@ -287,13 +288,6 @@ def _task_scores(raw: pd.DataFrame, task_cols: list[str], reasons: _Reasons) -> 
         ],
         index=raw.index,
     )
-
-
-def _raw_columns(spec: SourceSpec) -> list[str]:
-    from ingestion.db import RAW_TABLES
-
-    table = spec.raw_table.split(".", 1)[1]
-    return [c.strip().split()[0] for c in RAW_TABLES[table].split(",")]
 
 
 def _pseudonymise(raw, by_contract, out, reasons, secret) -> None:
