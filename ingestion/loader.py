@@ -66,7 +66,6 @@ def stage_file(
     """Read, check and COPY one file into its stage table (committed, status 'staged')."""
     started = time.monotonic()
     sha = sha256_of(path)
-    size = path.stat().st_size
     with conn.cursor() as cur:
         cur.execute(
             "select load_id, rel_path, status from audit.loads where sha256 = %s and source = %s"
@@ -75,13 +74,7 @@ def stage_file(
             (sha, spec.name, run_id),
         )
         seen = cur.fetchone()
-        cur.execute(
-            "insert into audit.loads (run_id, source, rel_path, file_name, sha256, size_bytes,"
-            " status) values (%s, %s, %s, %s, %s, %s, 'staging') returning load_id",
-            (run_id, spec.name, rel_path, path.name, sha, size),
-        )
-        load_id = cur.fetchone()[0]
-    conn.commit()
+    load_id = _open_load(conn, run_id, spec.name, path, rel_path, sha)
 
     if seen:
         msg = f"файл с тем же содержимым уже загружен (загрузка №{seen[0]}, {seen[1]}): пропущен"
@@ -142,6 +135,34 @@ def _header_notes(header) -> list[str]:
             "неизвестные столбцы сохранены, но не используются: " + ", ".join(header.unknown)
         )
     return notes
+
+
+def _open_load(conn, run_id: int, source: str, path: Path, rel_path: str, sha: str) -> int:
+    """The manifest row of a file about to be processed (status 'staging'), committed."""
+    with conn.cursor() as cur:
+        cur.execute(
+            "insert into audit.loads (run_id, source, rel_path, file_name, sha256, size_bytes,"
+            " status) values (%s, %s, %s, %s, %s, %s, 'staging') returning load_id",
+            (run_id, source, rel_path, path.name, sha, path.stat().st_size),
+        )
+        load_id = cur.fetchone()[0]
+    conn.commit()
+    return load_id
+
+
+def reject_unrecognised_file(conn, run_id: int, path: Path, rel_path: str) -> LoadResult:
+    """A file in a landing folder that matches no source of the contract: kept, rejected."""
+    sha = sha256_of(path)
+    load_id = _open_load(conn, run_id, "unknown", path, rel_path, sha)
+    return _reject_file(
+        conn,
+        load_id,
+        None,
+        path,
+        rel_path,
+        sha,
+        "файл не соответствует контракту (неизвестный тип или расширение в этой папке)",
+    )
 
 
 def _copy_frame(conn, table: str, frame, load_id: int) -> None:

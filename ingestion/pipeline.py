@@ -119,7 +119,8 @@ def ingest(landing: Path | str, run_id: int, sources: tuple[str, ...] = SOURCE_O
     conn = db.connect()
     try:
         for path in stray:
-            report.results.append(_reject_stray(conn, run_id, landing, path))
+            rel = str(path.relative_to(landing))
+            report.results.append(loader.reject_unrecognised_file(conn, run_id, path, rel))
         for k, (name, path) in enumerate(files, 1):
             rel = str(path.relative_to(landing))
             result = loader.stage_file(
@@ -129,28 +130,6 @@ def ingest(landing: Path | str, run_id: int, sources: tuple[str, ...] = SOURCE_O
     finally:
         conn.close()
     return report
-
-
-def _reject_stray(conn, run_id: int, landing: Path, path: Path) -> loader.LoadResult:
-    rel = str(path.relative_to(landing))
-    sha = loader.sha256_of(path)
-    with conn.cursor() as cur:
-        cur.execute(
-            "insert into audit.loads (run_id, source, rel_path, file_name, sha256, size_bytes,"
-            " status) values (%s, 'unknown', %s, %s, %s, %s, 'staging') returning load_id",
-            (run_id, rel, path.name, sha, path.stat().st_size),
-        )
-        load_id = cur.fetchone()[0]
-    conn.commit()
-    return loader._reject_file(
-        conn,
-        load_id,
-        None,
-        path,
-        rel,
-        sha,
-        "файл не соответствует контракту (неизвестный тип или расширение в этой папке)",
-    )
 
 
 def _gx_validator(run_id: int):
