@@ -39,6 +39,7 @@ class LoadResult:
     rows_loaded: int = 0
     rows_quarantined: int = 0
     warnings: list[str] = field(default_factory=list)
+    blocking: bool = False  # rejected by a critical check: publishing must stop
 
 
 def sha256_of(path: Path) -> str:
@@ -372,9 +373,12 @@ def commit_load(
             _drop_stage(conn, table)
             sha = _sha_of_load(conn, load_id)
             if path is not None:
-                return _reject_file(conn, load_id, spec, path, rel_path, sha, reason)
-            _finish(conn, load_id, "rejected", "Файл отклонён: " + reason)
-            return LoadResult(load_id, spec.name, rel_path, "rejected", reason)
+                result = _reject_file(conn, load_id, spec, path, rel_path, sha, reason)
+            else:
+                _finish(conn, load_id, "rejected", "Файл отклонён: " + reason)
+                result = LoadResult(load_id, spec.name, rel_path, "rejected", reason)
+            result.blocking = True
+            return result
 
     if rows_ok == 0:
         reason = "ни одна строка не прошла проверку" if rows_read else "в файле нет ни одной строки"

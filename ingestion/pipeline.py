@@ -182,7 +182,7 @@ def validate(run_id: int, landing: Path | str | None = None) -> StepReport:
         write_upload_feedback(conn, run_id)
     finally:
         conn.close()
-    blocked = [r for r in report.results if r.status == "rejected" and "блокирующие" in r.message]
+    blocked = [r for r in report.results if r.blocking]
     if blocked:
         _set_run(run_id, "blocked", "; ".join(f"{r.rel_path}: {r.message}" for r in blocked))
         raise BlockingFailure(
