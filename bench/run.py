@@ -25,7 +25,9 @@ ROWS = int(os.environ.get("EDU_DWH_BENCH_ROWS", "100000"))
 
 def make_ege_file(path: Path, n_rows: int, template: Path, first_person: int = 0) -> Path:
     """Repeat the data rows of a generated ЕГЭ file (with distinct СНИЛС) up to n_rows."""
-    lines = template.read_text(encoding="utf-8-sig" if _bom(template) else _enc(template))
+    from ingestion.encoding import detect_encoding
+
+    lines = template.read_text(encoding=detect_encoding(template))
     header, *data = lines.splitlines()
     cols = header.split(";")
     snils = cols.index("СНИЛС")
@@ -41,18 +43,6 @@ def make_ege_file(path: Path, n_rows: int, template: Path, first_person: int = 0
                 break
     path.write_text("\n".join(out) + "\n", encoding="utf-8")
     return path
-
-
-def _bom(p: Path) -> bool:
-    return p.read_bytes()[:3] == b"\xef\xbb\xbf"
-
-
-def _enc(p: Path) -> str:
-    try:
-        p.read_bytes().decode("utf-8")
-        return "utf-8"
-    except UnicodeDecodeError:
-        return "cp1251"
 
 
 _CHILD = """
