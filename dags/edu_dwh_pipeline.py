@@ -1,7 +1,9 @@
 """edu_dwh_pipeline — landing folder → validated raw → dbt marts → published.
 
 Thin wiring only: every task calls one function of `ingestion.pipeline`, the same ones
-`edu-dwh run` calls. A failed blocking check stops the run before dbt and publishing.
+`edu-dwh run` calls. A failed blocking check stops the run before dbt and publishing; dbt
+builds into shadow schemas that `publish` switches in only when everything passed; if any
+task fails, `close_failed_run` records the failure in audit.runs (and fails the DAG run).
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import os
 from datetime import datetime, timedelta
 
-from airflow.sdk import Param, dag, get_current_context, task
+from airflow.sdk import Param, TriggerRule, dag, get_current_context, task
 
 DEFAULT_LANDING = os.environ.get("EDU_DWH_LANDING", "/data/landing")
 
@@ -40,7 +42,9 @@ def edu_dwh_pipeline():
     def prepare() -> int:
         from ingestion.pipeline import prepare as prepare_run
 
-        return prepare_run(_landing())
+        run_id = get_current_context()["run_id"]
+        wait_s = float(os.environ.get("EDU_DWH_RUN_WAIT_S", "600"))
+        return prepare_run(_landing(), owner=f"airflow {run_id}", wait_s=wait_s)
 
     @task
     def ingest_reference(dwh_run: int) -> list[str]:
@@ -80,16 +84,30 @@ def edu_dwh_pipeline():
         return f"{len(report.by_status('loaded'))} файлов загружено"
 
     @task
-    def transform() -> None:
+    def transform(dwh_run: int) -> None:
         from ingestion.pipeline import transform as dbt_build
 
-        dbt_build()
+        dbt_build(dwh_run)
 
     @task
     def publish(dwh_run: int) -> str:
         from ingestion.pipeline import publish as publish_run
 
         return publish_run(dwh_run)["message"]
+
+    @task(trigger_rule=TriggerRule.ONE_FAILED, retries=0)
+    def close_failed_run() -> None:
+        """Some task failed: the run is closed as failed (published marts untouched), and
+        the DAG run fails too."""
+        from airflow.sdk.exceptions import AirflowFailException
+
+        from ingestion.pipeline import fail
+
+        ctx = get_current_context()
+        dwh_run = ctx["ti"].xcom_pull(task_ids="prepare")
+        if dwh_run is not None:
+            fail(int(dwh_run), f"задача DAG не выполнена (DAG run {ctx['run_id']}), см. её журнал")
+        raise AirflowFailException("запуск не опубликован: см. журнал упавшей задачи")
 
     dwh_run = prepare()
     checked = validate(dwh_run)
@@ -100,7 +118,10 @@ def edu_dwh_pipeline():
         ingest_uploads(dwh_run),
     ]
     loaders >> checked  # dbt runs once, after every source of the run is in
-    checked >> transform() >> publish(dwh_run)
+    published = publish(dwh_run)
+    built = transform(dwh_run)
+    checked >> built >> published
+    [dwh_run, *loaders, checked, built, published] >> close_failed_run()
 
 
 edu_dwh_pipeline()

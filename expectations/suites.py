@@ -29,7 +29,7 @@ import great_expectations.expectations as E
 from great_expectations.expectations import Expectation
 from great_expectations.expectations.row_conditions import Column
 
-from ingestion.db import RAW_TABLES, raw_columns
+from ingestion.db import KEY_COLUMNS, RAW_TABLES, raw_columns
 
 CRITICAL = "critical"
 WARNING = "warning"
@@ -190,7 +190,7 @@ def register(
 
 def stage_columns(raw_table: str) -> list[str]:
     """Columns of ``raw._stage_<load_id>`` for a raw table (raw columns + helper columns)."""
-    return [*raw_columns(raw_table), *STAGE_HELPER_COLUMNS]
+    return [*raw_columns(raw_table), *KEY_COLUMNS, *STAGE_HELPER_COLUMNS]
 
 
 def build_suite(

@@ -15,7 +15,9 @@ STATUS_RU = {
     "loaded": "загружен",
     "rejected": "отклонён",
     "duplicate": "повтор (уже загружен)",
-    "superseded": "заменён исправленным файлом",
+    "superseded": "заменён новой версией",
+    "withdrawn": "отозван оператором",
+    "skipped": "пропущен (отозван оператором)",
     "abandoned": "прерван",
     "staged": "в обработке",
     "staging": "в обработке",
@@ -24,6 +26,8 @@ RUN_STATUS_RU = {
     "published": "опубликован",
     "blocked": "остановлен блокирующей проверкой",
     "failed": "завершён с ошибкой",
+    "interrupted": "прерван",
+    "loaded": "загружен без пересчёта витрин",
     "running": "выполняется",
 }
 SEVERITY_RU = {"critical": "блокирующая", "warning": "предупреждение"}
@@ -80,6 +84,27 @@ def write_audit_report(run_id: int | None = None, out: Path | None = None) -> Pa
             (run_id,),
         )
         n_checks, n_ok = cur.fetchone()
+        cur.execute(
+            "select e.event, l.rel_path, e.load_id, b.rel_path, e.by_load_id, e.rows_removed,"
+            " e.actor, e.reason from audit.load_events e join audit.loads l using (load_id)"
+            " left join audit.loads b on b.load_id = e.by_load_id"
+            " where e.run_id = %s or (e.run_id is null and e.happened_at >="
+            " (select started_at from audit.runs where run_id = %s)"
+            " and e.happened_at <= coalesce((select finished_at from audit.runs"
+            " where run_id = %s), now())) order by e.event_id",
+            (run_id, run_id, run_id),
+        )
+        file_events = cur.fetchall()
+        cur.execute(
+            "select r.event, o.rel_path, n.rel_path, count(*),"
+            " (array_agg(r.old_source_row order by r.old_source_row))[1:5],"
+            " (array_agg(array_to_string(r.changed_columns, ', ') order by r.old_source_row))[1]"
+            " from audit.row_replacements r join audit.loads o on o.load_id = r.old_load_id"
+            " left join audit.loads n on n.load_id = r.new_load_id"
+            " where r.run_id = %s group by 1, 2, 3 order by 1, 2, 3",
+            (run_id,),
+        )
+        row_events = cur.fetchall()
 
     paths = {r[0]: r[2] for r in loads}
     parts = [
@@ -108,7 +133,36 @@ def write_audit_report(run_id: int | None = None, out: Path | None = None) -> Pa
             f"<td class='{css}'>{_e(STATUS_RU.get(status, status))}</td><td>{read}</td>"
             f"<td>{loaded}</td><td>{quarantined}</td><td>{_e(message)}</td></tr>"
         )
-    parts.append("</table><h2>Причины отклонения строк</h2>")
+    parts.append("</table><h2>Замены файлов и строк</h2>")
+    if file_events or row_events:
+        parts.append("<table><tr><th>Событие</th><th>Файл</th><th>Заменён / исправлен"
+                     " файлом</th><th>Строк</th><th>Подробности</th></tr>")  # fmt: skip
+        event_ru = {
+            "new_version": "файл заменён новой версией",
+            "withdrawn": "файл отозван оператором",
+            "redelivered": "файл доставлен повторно после отзыва",
+            "replaced": "строки исправлены более поздним файлом",
+            "restored": "строки восстановлены",
+        }
+        for event, rel, lid, by_rel, by_id, removed, actor, reason in file_events:
+            by = f"{by_rel} (№{by_id})" if by_id else ""
+            detail = "; ".join(x for x in (actor, reason) if x)
+            parts.append(
+                f"<tr><td>{_e(event_ru.get(event, event))}</td><td>{_e(rel)} (№{lid})</td>"
+                f"<td>{_e(by)}</td><td>{removed}</td><td>{_e(detail)}</td></tr>"
+            )
+        for event, old_rel, new_rel, count, first_rows, changed in row_events:
+            rows_txt = ", ".join(str(x) for x in first_rows or [])
+            detail = f"строки файла: {rows_txt}" + (f"; изменены: {changed}" if changed else "")
+            parts.append(
+                f"<tr><td>{_e(event_ru.get(event, event))}</td><td>{_e(old_rel)}</td>"
+                f"<td>{_e(new_rel)}</td><td>{count}</td><td>{_e(detail)}</td></tr>"
+            )
+        parts.append("</table><p>Старые и новые значения каждой строки: таблица"
+                     " <code>audit.row_replacements</code>.</p>")  # fmt: skip
+    else:
+        parts.append("<p>Замен не было.</p>")
+    parts.append("<h2>Причины отклонения строк</h2>")
     if reasons:
         parts.append("<table><tr><th>Файл</th><th>Причина</th><th>Строк</th>"
                      "<th>Первая строка</th></tr>")  # fmt: skip

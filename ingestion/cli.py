@@ -1,4 +1,8 @@
-"""`edu-dwh` command line: run, generate, demo, summary."""
+"""`edu-dwh` command line: run, loads, withdraw, generate, demo, templates, summary.
+
+Exit codes of `run`: 0 published; 1 a blocking check or dbt failed (nothing published, the
+previous marts stay); 3 published, but some files were rejected; 4 the warehouse is busy
+with another run (nothing done). `withdraw`: 0 done; 2 no such file; 4 busy."""
 
 from __future__ import annotations
 
@@ -13,18 +17,25 @@ from pathlib import Path
 
 from ingestion.config import REPO_ROOT, state_dir
 
+EXIT_BUSY = 4
+
 
 def cmd_run(args) -> int:
     from ingestion.pipeline import BlockingFailure, run_all
+    from ingestion.run_control import WarehouseBusy
     from ingestion.summary import print_summary
 
     try:
-        result = run_all(args.landing, skip_dbt=args.skip_dbt)
+        result = run_all(args.landing, skip_dbt=args.skip_dbt, wait_s=args.wait)
+    except WarehouseBusy as exc:
+        print(f"ОШИБКА: {exc}", file=sys.stderr)
+        return EXIT_BUSY
     except BlockingFailure as exc:
         print(f"ОШИБКА: {exc}", file=sys.stderr)
         return 1
     except Exception as exc:  # dbt failures and the like: say what, exit non-zero
         print(f"ОШИБКА: {exc}", file=sys.stderr)
+        print("Опубликованные витрины не изменены; запуск отмечен как неуспешный.", file=sys.stderr)
         return 1
     print(f"Запуск №{result['run_id']} завершён за {result['seconds']} с: {result['message']}")
     if not args.skip_dbt and not args.quiet:
@@ -36,6 +47,32 @@ def cmd_run(args) -> int:
             file=sys.stderr,
         )
         return 3
+    return 0
+
+
+def cmd_loads(args) -> int:
+    from ingestion.operations import format_loads, list_loads
+
+    rows = list_loads(source=args.source, year=args.year, include_all=args.all)
+    print(format_loads(rows))
+    return 0
+
+
+def cmd_withdraw(args) -> int:
+    from ingestion.deliveries import UnknownLoad
+    from ingestion.operations import withdraw_file
+    from ingestion.run_control import WarehouseBusy
+
+    try:
+        lines = withdraw_file(args.file, reason=args.reason, wait_s=args.wait)
+    except UnknownLoad as exc:
+        print(f"ОШИБКА: {exc}", file=sys.stderr)
+        return 2
+    except WarehouseBusy as exc:
+        print(f"ОШИБКА: {exc}", file=sys.stderr)
+        return EXIT_BUSY
+    for line in lines:
+        print(line)
     return 0
 
 
@@ -163,7 +200,22 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--landing", required=True, type=Path)
     p.add_argument("--skip-dbt", action="store_true", help="load and validate only")
     p.add_argument("--quiet", action="store_true", help="no summary at the end")
+    p.add_argument(
+        "--wait", type=float, default=0, help="seconds to wait while another run is active"
+    )
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("loads", help="what is loaded: files, rows, status, replaced by")
+    p.add_argument("--source", help="source (ege, oge, vpr, olympiad, career, …) or its folder")
+    p.add_argument("--year", type=int, help="files holding rows of this year")
+    p.add_argument("--all", action="store_true", help="also duplicates, rejections, attempts")
+    p.set_defaults(func=cmd_loads)
+
+    p = sub.add_parser("withdraw", help="remove one loaded file's rows (audited)")
+    p.add_argument("file", help="load id, landing path (fis_gia/ege/a.csv) or file name")
+    p.add_argument("--reason", help="why (kept in the audit trail)")
+    p.add_argument("--wait", type=float, default=0, help="seconds to wait for a running run")
+    p.set_defaults(func=cmd_withdraw)
 
     p = sub.add_parser("generate", help="write a synthetic region's landing folder")
     p.add_argument("--out", required=True, type=Path)

@@ -55,7 +55,10 @@ class SourceSpec:
     columns: tuple[Column, ...]
     title_ru: str
     constants: dict = field(default_factory=dict)  # raw columns with a fixed value
-    replace_whole_source: bool = False  # reference data: a new file replaces everything
+    # The row's natural key (sources.md, "Several files, re-deliveries and corrections"):
+    # a second row with this key in one file is a repeat (quarantined); a row whose key was
+    # already loaded from another file is a correction of that row (the later delivery wins).
+    natural_key: tuple[str, ...] = ()
     sheet: str | None = None  # XLSX uploads: the template's sheet name
 
     @property
@@ -65,6 +68,10 @@ class SourceSpec:
     @property
     def stored(self) -> tuple[Column, ...]:
         return tuple(c for c in self.columns if c.kind != PERSONAL)
+
+
+# ЕГЭ/ОГЭ: person, year, form, subject, stage, exam date (sources.md).
+GIA_NATURAL_KEY = ("person_key", "year", "form", "subject_code", "stage", "exam_date")
 
 
 def _gia_columns(exam_forms: tuple[str, ...], categories, subjects, with_test_score: bool):
@@ -102,7 +109,7 @@ SOURCES: dict[str, SourceSpec] = {
         patterns=("municipalities.csv",),
         raw_table="raw.municipalities",
         title_ru="Справочник муниципалитетов (АТЕ)",
-        replace_whole_source=True,
+        natural_key=("ate_code",),
         columns=(
             Column("Код АТЕ", "ate_code", TEXT, required=True),
             Column("Наименование", "name", TEXT, required=True),
@@ -121,7 +128,7 @@ SOURCES: dict[str, SourceSpec] = {
         patterns=("schools.csv",),
         raw_table="raw.schools",
         title_ru="Реестр ОО",
-        replace_whole_source=True,
+        natural_key=("school_code",),
         columns=(
             Column("Код ОО", "school_code", TEXT, required=True),
             Column("Код АТЕ", "ate_code", TEXT, required=True),
@@ -144,7 +151,7 @@ SOURCES: dict[str, SourceSpec] = {
         patterns=("targets.csv",),
         raw_table="raw.targets",
         title_ru="Целевые показатели",
-        replace_whole_source=True,
+        natural_key=("indicator_code", "year", "level", "territory_code", "subject_code"),
         columns=(
             Column("Код показателя", "indicator_code", TEXT, required=True),
             Column("Год", "year", INT, required=True, lo=2000, hi=2100),
@@ -163,6 +170,7 @@ SOURCES: dict[str, SourceSpec] = {
         raw_table="raw.gia_results",
         title_ru="Результаты ЕГЭ/ГВЭ-11 (ФИС ГИА)",
         constants={"gia_level": 11},
+        natural_key=GIA_NATURAL_KEY,
         columns=_gia_columns(("ЕГЭ", "ГВЭ"), ("ВТГ", "ВПЛ", "СПО", "ИНО"), EGE_SUBJECTS, True),
     ),
     "oge": SourceSpec(
@@ -172,6 +180,7 @@ SOURCES: dict[str, SourceSpec] = {
         raw_table="raw.gia_results",
         title_ru="Результаты ОГЭ/ГВЭ-9 (ФИС ГИА)",
         constants={"gia_level": 9},
+        natural_key=GIA_NATURAL_KEY,
         columns=_gia_columns(("ОГЭ", "ГВЭ"), ("ВТГ", "ИНО"), OGE_SUBJECTS, False),
     ),
 }
@@ -182,6 +191,7 @@ SOURCES["vpr"] = SourceSpec(
     patterns=("*.csv", "*.xlsx"),
     raw_table="raw.vpr_results",
     title_ru="Результаты ВПР (ФИС ОКО)",
+    natural_key=("year", "school_code", "student_code", "subject_code", "grade"),
     columns=(
         Column("Год", "year", INT, required=True, lo=2000, hi=MAX_YEAR),
         Column("Код АТЕ", "ate_code", TEXT, required=True),
@@ -202,6 +212,7 @@ SOURCES["olympiad"] = SourceSpec(
     patterns=("*.xlsx",),
     raw_table="raw.olympiad_results",
     title_ru="Результаты олимпиад и конкурсов (лист «Результаты»)",
+    natural_key=("person_key", "year", "event", "stage", "subject"),
     sheet="Результаты",
     columns=(
         Column("Учебный год", "school_year", SCHOOL_YEAR, required=True),
@@ -223,6 +234,7 @@ SOURCES["career"] = SourceSpec(
     patterns=("*.xlsx",),
     raw_table="raw.career_reports",
     title_ru="Отчёт ОО о профориентации (лист «Отчёт»)",
+    natural_key=("year", "school_code"),
     sheet="Отчёт",
     columns=(
         Column("Учебный год", "school_year", SCHOOL_YEAR, required=True),

@@ -54,6 +54,15 @@ create table if not exists audit.runs (
     status text not null default 'running',
     message text
 );
+alter table audit.runs add column if not exists owner text;
+alter table audit.runs add column if not exists heartbeat_at timestamptz;
+alter table audit.runs add column if not exists step text;
+-- older warehouses may hold runs left 'running' by a killed process: close them first
+update audit.runs set status = 'interrupted', finished_at = coalesce(finished_at, now()),
+    message = concat_ws('; ', message, 'запуск прерван до завершения')
+where status = 'running' and run_id < (select max(run_id) from audit.runs where status = 'running');
+-- one run owns the warehouse at a time (ingestion/run_control.py)
+create unique index if not exists runs_one_running on audit.runs ((true)) where status = 'running';
 
 create table if not exists audit.loads (
     load_id bigserial primary key,
@@ -74,8 +83,48 @@ create table if not exists audit.loads (
     finished_at timestamptz,
     superseded_by bigint
 );
+-- precedence: which delivery wins a natural key (higher = later); a file delivered again
+-- after its withdrawal keeps the precedence it had (ingestion/deliveries.py)
+alter table audit.loads add column if not exists precedence bigint;
+alter table audit.loads add column if not exists file_mtime_ns bigint;
+alter table audit.loads add column if not exists withdrawn_at timestamptz;
 create index if not exists loads_sha_idx on audit.loads (sha256);
 create index if not exists loads_source_idx on audit.loads (source, status);
+create index if not exists loads_identity_idx on audit.loads (source, rel_path);
+
+-- every replacement and withdrawal of a whole file
+create table if not exists audit.load_events (
+    event_id bigserial primary key,
+    run_id bigint,
+    load_id bigint not null references audit.loads(load_id),
+    event text not null,          -- new_version | withdrawn | redelivered | same_content
+    by_load_id bigint references audit.loads(load_id),
+    rows_removed integer not null default 0,
+    actor text,
+    reason text,
+    happened_at timestamptz not null default now()
+);
+create index if not exists load_events_load_idx on audit.load_events (load_id);
+
+-- every row of one file displaced by the row with the same natural key from a later
+-- delivery (event 'replaced'), and every displaced row that became current again because
+-- the file that displaced it was replaced or withdrawn (event 'restored')
+create table if not exists audit.row_replacements (
+    id bigserial primary key,
+    run_id bigint,
+    source text not null,
+    event text not null,
+    old_load_id bigint not null,
+    old_source_row integer not null,
+    new_load_id bigint,
+    new_source_row integer,
+    old_values jsonb,
+    new_values jsonb,
+    changed_columns text[],
+    happened_at timestamptz not null default now()
+);
+create index if not exists row_replacements_new_idx on audit.row_replacements (new_load_id);
+create index if not exists row_replacements_old_idx on audit.row_replacements (old_load_id);
 
 create table if not exists audit.quarantine (
     load_id bigint not null references audit.loads(load_id),
@@ -124,6 +173,12 @@ def raw_columns(table: str) -> list[str]:
     return ["load_id", "source_row", *typed, "extra"]
 
 
+# Columns every raw table has after its data columns and `extra`: the row's natural key
+# (md5 of the key's values, sources.md) and the load whose row with the same key displaced
+# it (NULL = the row is current; staging reads current rows only).
+KEY_COLUMNS = ("nk", "replaced_by")
+
+
 def raw_ddl() -> str:
     parts = []
     for table, columns in RAW_TABLES.items():
@@ -131,7 +186,10 @@ def raw_ddl() -> str:
             f"create table if not exists raw.{table} ("
             f"load_id bigint not null, source_row integer not null,{columns},"
             f" extra jsonb);"
+            f"alter table raw.{table} add column if not exists nk text;"
+            f"alter table raw.{table} add column if not exists replaced_by bigint;"
             f"create index if not exists {table}_load_idx on raw.{table} (load_id);"
+            f"create index if not exists {table}_nk_idx on raw.{table} (nk);"
         )
     return "\n".join(parts)
 
@@ -154,6 +212,34 @@ def sqlalchemy_url(dsn: str) -> str:
     if dsn.startswith("postgresql+"):
         return dsn
     return "postgresql+psycopg2://" + dsn.split("://", 1)[1]
+
+
+BI_ROLE = "edu_dwh_bi_reader"
+
+
+def ensure_bi_role(dsn: str | None = None) -> str:
+    """The role BI users are granted: created (NOLOGIN) if missing. A warehouse user that may
+    not create roles gets a warning, and grants go to itself until a DBA creates the role."""
+    with transaction(dsn) as conn, conn.cursor() as cur:
+        cur.execute("select 1 from pg_roles where rolname = %s", (BI_ROLE,))
+        if cur.fetchone():
+            return BI_ROLE
+        cur.execute("savepoint bi_role")
+        try:
+            cur.execute(f"create role {BI_ROLE} nologin")
+            return BI_ROLE
+        except psycopg2.Error as exc:
+            cur.execute("rollback to savepoint bi_role")
+            cur.execute("select 1 from pg_roles where rolname = %s", (BI_ROLE,))
+            if cur.fetchone():  # created concurrently
+                return BI_ROLE
+            print(
+                f"ВНИМАНИЕ: роль {BI_ROLE} не создана ({(exc.pgerror or str(exc)).strip()});"
+                " права на витрины не выданы BI. Создайте роль администратором БД (README).",
+                flush=True,
+            )
+            cur.execute("select current_user")
+            return cur.fetchone()[0]
 
 
 def connect(dsn: str | None = None) -> psycopg2.extensions.connection:

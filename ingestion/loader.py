@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ingestion import deliveries
 from ingestion.config import get_settings, quarantine_dir
 from ingestion.contract import SOURCES, SourceSpec
 from ingestion.db import raw_columns
@@ -40,6 +41,7 @@ class LoadResult:
     rows_quarantined: int = 0
     warnings: list[str] = field(default_factory=list)
     blocking: bool = False  # rejected by a critical check: publishing must stop
+    events: list[str] = field(default_factory=list)  # replacements (files, rows), in Russian
 
 
 def sha256_of(path: Path) -> str:
@@ -67,22 +69,39 @@ def stage_file(
     """Read, check and COPY one file into its stage table (committed, status 'staged')."""
     started = time.monotonic()
     sha = sha256_of(path)
+    mtime_ns = path.stat().st_mtime_ns
     with conn.cursor() as cur:
-        cur.execute(
-            "select load_id, rel_path, status from audit.loads where sha256 = %s and source = %s"
-            " and (status in ('loaded', 'superseded') or (status = 'staged' and run_id = %s))"
-            " order by load_id desc limit 1",
-            (sha, spec.name, run_id),
-        )
-        seen = cur.fetchone()
-    load_id = _open_load(conn, run_id, spec.name, path, rel_path, sha)
+        delivery = deliveries.classify(cur, spec, rel_path, sha, mtime_ns, run_id)
+    conn.rollback()
+    load_id = _open_load(conn, run_id, spec.name, path, rel_path, sha, mtime_ns)
 
-    if seen:
-        msg = f"файл с тем же содержимым уже загружен (загрузка №{seen[0]}, {seen[1]}): пропущен"
-        if seen[2] == "superseded":
-            msg += " (его данные с тех пор заменены исправленным файлом)"
-        _finish(conn, load_id, "duplicate", msg)
-        return LoadResult(load_id, spec.name, rel_path, "duplicate", msg)
+    if delivery.kind in ("unchanged", "same_content", "withdrawn"):
+        status = "skipped" if delivery.kind == "withdrawn" else "duplicate"
+        lines: list[str] = []
+        if delivery.kind == "same_content" and delivery.previous_load:
+            with conn.cursor() as cur:  # a new version whose bytes another file already holds
+                applied = deliveries.retire_for_same_content(
+                    cur, spec, delivery.previous_load, load_id, run_id
+                )
+                lines = applied.lines(rel_path)
+                cur.execute(
+                    "update audit.loads set status = 'duplicate' where load_id = %s", (load_id,)
+                )
+            conn.commit()
+        message = "; ".join([delivery.message, *lines])
+        _finish(conn, load_id, status, message)
+        for line in lines:
+            print(f"  ЗАМЕНА: {line}", flush=True)
+        if delivery.kind == "withdrawn":
+            print(f"  {rel_path}: {delivery.message}", flush=True)
+        return LoadResult(load_id, spec.name, rel_path, status, message, events=lines)
+    if delivery.redelivery_of or delivery.precedence:
+        with conn.cursor() as cur:
+            cur.execute(
+                "update audit.loads set precedence = %s where load_id = %s",
+                (delivery.precedence, load_id),
+            )
+        conn.commit()
 
     try:
         header = read_header(path, spec)
@@ -138,13 +157,16 @@ def _header_notes(header) -> list[str]:
     return notes
 
 
-def _open_load(conn, run_id: int, source: str, path: Path, rel_path: str, sha: str) -> int:
+def _open_load(
+    conn, run_id: int, source: str, path: Path, rel_path: str, sha: str, mtime_ns=None
+) -> int:
     """The manifest row of a file about to be processed (status 'staging'), committed."""
     with conn.cursor() as cur:
         cur.execute(
             "insert into audit.loads (run_id, source, rel_path, file_name, sha256, size_bytes,"
-            " status) values (%s, %s, %s, %s, %s, %s, 'staging') returning load_id",
-            (run_id, source, rel_path, path.name, sha, path.stat().st_size),
+            " file_mtime_ns, status) values (%s, %s, %s, %s, %s, %s, %s, 'staging')"
+            " returning load_id",
+            (run_id, source, rel_path, path.name, sha, path.stat().st_size, mtime_ns),
         )
         load_id = cur.fetchone()[0]
     conn.commit()
@@ -210,25 +232,15 @@ def _reject_file(conn, load_id, spec, path, rel_path, sha, reason) -> LoadResult
 # ---------------------------------------------------------------------------------------
 # commit
 
-# Natural key of a row inside one file: a second row with the same key is quarantined.
-DUP_KEYS: dict[str, tuple[str, ...]] = {
-    "municipalities": ("ate_code",),
-    "schools": ("school_code",),
-    "targets": ("indicator_code", "year", "level", "territory_code", "subject_code"),
-    "ege": ("person_key", "year", "form", "subject_code", "stage", "exam_date"),
-    "oge": ("person_key", "year", "form", "subject_code", "stage", "exam_date"),
-    "vpr": ("year", "school_code", "student_code", "subject_code"),
-    "olympiad": ("person_key", "year", "event", "stage", "subject"),
-    "career": ("year", "school_code"),
-}
-
-# Columns that make up a file's scope (what a corrected file replaces).
+# What a file covers, recorded in audit.loads.scope for operators (`edu-dwh loads --year`)
+# and auditors. It decides nothing: files add up (see ingestion/deliveries.py).
 SCOPE_COLUMNS: dict[str, tuple[str, ...]] = {
     "ege": ("year", "ate_code", "school_code", "stage", "form", "subject_code"),
     "oge": ("year", "ate_code", "school_code", "stage", "form", "subject_code"),
     "vpr": ("year", "ate_code", "school_code", "grade", "subject_code"),
     "olympiad": ("year", "ate_code", "school_code"),
     "career": ("year", "ate_code", "school_code"),
+    "targets": ("year",),
 }
 
 REGISTRY_CHECKS: dict[str, tuple[tuple[str, str, str], ...]] = {
@@ -276,7 +288,7 @@ def database_row_checks(conn, spec: SourceSpec, load_id: int) -> None:
             )
         if spec.name == "vpr":
             _vpr_max_score_check(cur, table)
-        keys = DUP_KEYS.get(spec.name)
+        keys = spec.natural_key
         if keys:
             key_list = ", ".join(keys)
             order = "s.source_row"
@@ -327,22 +339,6 @@ def compute_scope(conn, spec: SourceSpec, load_id: int) -> dict:
             )
             scope[col] = cur.fetchone()[0]
     return scope
-
-
-def _predecessors(cur, spec: SourceSpec, load_id: int, rel_path: str, scope: dict) -> list[int]:
-    if spec.replace_whole_source:
-        cur.execute(
-            "select load_id from audit.loads where source = %s and status = 'loaded'",
-            (spec.name,),
-        )
-    else:
-        cur.execute(
-            "select load_id from audit.loads where source = %s and status = 'loaded'"
-            " and load_id <> %s and (scope = %s::jsonb or (rel_path = %s and"
-            " scope -> 'year' = %s::jsonb))",
-            (spec.name, load_id, json.dumps(scope), rel_path, json.dumps(scope.get("year", []))),
-        )
-    return [r[0] for r in cur.fetchall()]
 
 
 def commit_load(
@@ -396,33 +392,31 @@ def commit_load(
         result.rows_read, result.rows_quarantined = rows_read, rows_read
         return result
 
-    col_list = ", ".join(raw_columns(spec.raw_table))
-    with conn.cursor() as cur:  # one transaction: replace + insert + quarantine + manifest
-        predecessors = _predecessors(cur, spec, load_id, rel_path, scope)
-        if predecessors:
-            cur.execute(f"delete from {spec.raw_table} where load_id = any(%s)", (predecessors,))
-            cur.execute(
-                "update audit.loads set status = 'superseded', superseded_by = %s"
-                " where load_id = any(%s)",
-                (load_id, predecessors),
-            )
-        cur.execute(
-            f"insert into {spec.raw_table} ({col_list}) select {col_list} from {table}"
-            " where _reject_reason is null"
+    with conn.cursor() as cur:  # one transaction: versions, rows, keys, quarantine, manifest
+        cur.execute("select precedence from audit.loads where load_id = %s", (load_id,))
+        inherited = cur.fetchone()[0]
+        loaded, applied = deliveries.apply_load(
+            cur,
+            spec,
+            load_id,
+            rel_path,
+            table,
+            _run_of(cur, load_id),
+            delivery_precedence=inherited,
+            redelivery_of=_redelivery_of(cur, spec, load_id, rel_path, inherited),
         )
-        loaded = cur.rowcount
         quarantined = _quarantine_rows(cur, table, load_id)
         cur.execute(
             f"insert into audit.corrections (load_id, source_row, note)"
             f" select {int(load_id)}, source_row, _note from {table}"
             f" where _note is not null and _reject_reason is null"
         )
-        message = None
+        events = applied.lines(rel_path)
+        parts = []
         if quarantined:
-            message = f"загружено строк: {loaded}, в карантине: {quarantined}"
-        if predecessors:
-            ids = ", ".join(f"№{p}" for p in predecessors)
-            message = ((message + "; ") if message else "") + f"заменяет загрузки {ids}"
+            parts.append(f"загружено строк: {loaded}, в карантине: {quarantined}")
+        parts += events
+        message = "; ".join(parts) or None
         cur.execute(
             "update audit.loads set status = 'loaded', finished_at = now(), rows_read = %s,"
             " rows_loaded = %s, rows_quarantined = %s,"
@@ -431,6 +425,8 @@ def commit_load(
         )
         cur.execute(f"drop table {table}")
     conn.commit()
+    for line in events:
+        print(f"  ЗАМЕНА: {line}", flush=True)
     return LoadResult(
         load_id,
         spec.name,
@@ -441,14 +437,33 @@ def commit_load(
         loaded,
         quarantined,
         warnings,
+        events=events,
     )
+
+
+def _run_of(cur, load_id: int) -> int:
+    cur.execute("select run_id from audit.loads where load_id = %s", (load_id,))
+    return cur.fetchone()[0]
+
+
+def _redelivery_of(cur, spec: SourceSpec, load_id: int, rel_path: str, inherited) -> int | None:
+    """The withdrawn load this load re-delivers (it inherited that load's precedence)."""
+    if inherited is None:
+        return None
+    cur.execute(
+        "select load_id from audit.loads where source = %s and rel_path = %s and status ="
+        " 'withdrawn' and precedence = %s and load_id <> %s order by load_id desc limit 1",
+        (spec.name, rel_path, inherited, load_id),
+    )
+    row = cur.fetchone()
+    return row[0] if row else None
 
 
 def _quarantine_rows(cur, table: str, load_id: int) -> int:
     cur.execute(
         f"insert into audit.quarantine (load_id, source_row, reason, row_data)"
         f" select {int(load_id)}, source_row, _reject_reason,"
-        f" to_jsonb(s) - '_reject_reason' - '_note' - 'load_id'"
+        f" to_jsonb(s) - '_reject_reason' - '_note' - 'load_id' - 'nk' - 'replaced_by'"
         f" from {table} s where _reject_reason is not null"
     )
     return cur.rowcount

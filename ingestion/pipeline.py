@@ -1,7 +1,10 @@
 """The pipeline's steps. `edu-dwh run` and the Airflow DAG call exactly these functions.
 
-prepare → ingest (stage every file) → validate (checks + GX + commit) → transform (dbt
-build) → publish (grants, Data Docs, run report).
+prepare (claim the warehouse, open a run) → ingest (stage every file) → validate (checks +
+GX + commit, see ingestion/deliveries.py for what a file replaces) → transform (dbt build
+into shadow schemas) → publish (switch BI to the new build and close the run in one
+transaction, Data Docs, audit page). A failure anywhere closes the run as failed
+(`fail`); the published marts stay as they were.
 """
 
 from __future__ import annotations
@@ -12,15 +15,12 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import psycopg2
-
-from ingestion import db, loader
+from ingestion import db, loader, publication, run_control
 from ingestion.audit_report import write_audit_report
 from ingestion.config import get_settings, reports_dir
 from ingestion.contract import SOURCE_ORDER, SOURCES
 
-BI_ROLE = "edu_dwh_bi_reader"
-PUBLIC_SCHEMAS = ("marts", "reference")
+BI_ROLE = db.BI_ROLE
 REFERENCE_SOURCES = ("municipalities", "schools", "targets")
 GIA_SOURCES = ("ege", "oge")
 OKO_SOURCES = ("vpr",)
@@ -48,27 +48,24 @@ def log(message: str) -> None:
 # ---------------------------------------------------------------------------------------
 
 
-def prepare(landing: Path | str) -> int:
-    """Create schemas, clean up after interrupted runs, open a run record; returns run_id."""
+def prepare(landing: Path | str, owner: str = "airflow", wait_s: float = 0, hold: bool = False):
+    """Claim the warehouse (one run at a time, see run_control), create schemas, clean up
+    after interrupted runs, open a run record. Returns run_id — or, with `hold`, (run_id,
+    connection holding the run's lock for as long as it stays open: the CLI's whole run)."""
     landing = Path(landing).resolve()
-    with db.transaction() as conn:
-        db.ensure_schema(conn)
-    conn = db.connect()
-    try:
+    with run_control.exclusive(wait_s) as claim:
+        conn = claim.conn
+        with conn.cursor() as cur:
+            cur.execute("begin")
+            db.ensure_schema(conn)
+            cur.execute("commit")
         stale = loader.abandon_stale_stages(conn)
         if stale:
             log(f"Предыдущий запуск был прерван: {stale} незавершённых загрузок помечены.")
-        with conn.cursor() as cur:
-            cur.execute(
-                "insert into audit.runs (landing_dir) values (%s) returning run_id",
-                (str(landing),),
-            )
-            run_id = cur.fetchone()[0]
-        conn.commit()
-    finally:
-        conn.close()
+        run_id = run_control.start_run(conn, str(landing), run_control.owner_label(owner))
+        held = claim.keep_shared() if hold else None
     log(f"Запуск №{run_id}: папка приёма {landing}")
-    return run_id
+    return (run_id, held) if hold else run_id
 
 
 def discover(landing: Path) -> tuple[dict[str, list[Path]], list[Path]]:
@@ -80,10 +77,16 @@ def discover(landing: Path) -> tuple[dict[str, list[Path]], list[Path]]:
         folder = landing / spec.folder
         if not folder.is_dir():
             continue
+        # delivery order: modification time, then name (the later delivery wins a
+        # natural key; see ingestion/deliveries.py)
         files = sorted(
-            p
-            for p in folder.iterdir()
-            if p.is_file() and any(fnmatch.fnmatch(p.name.lower(), pat) for pat in spec.patterns)
+            (
+                p
+                for p in folder.iterdir()
+                if p.is_file()
+                and any(fnmatch.fnmatch(p.name.lower(), pat) for pat in spec.patterns)
+            ),
+            key=lambda p: (p.stat().st_mtime_ns, p.name),
         )
         if files:
             found[name] = files
@@ -101,6 +104,11 @@ def discover(landing: Path) -> tuple[dict[str, list[Path]], list[Path]]:
 
 def ingest(landing: Path | str, run_id: int, sources: tuple[str, ...] = SOURCE_ORDER) -> StepReport:
     """Stage the landing files of `sources`: read, check, pseudonymise, COPY (see loader)."""
+    with run_control.step(run_id, "ingest"):
+        return _ingest(landing, run_id, sources)
+
+
+def _ingest(landing: Path | str, run_id: int, sources: tuple[str, ...]) -> StepReport:
     landing = Path(landing).resolve()
     report = StepReport(run_id)
     if not landing.is_dir():
@@ -147,6 +155,11 @@ def _gx_validator(run_id: int):
 
 def validate(run_id: int, landing: Path | str | None = None) -> StepReport:
     """Row checks against the registry, GX suites, then commit each staged file."""
+    with run_control.step(run_id, "validate"):
+        return _validate(run_id, landing)
+
+
+def _validate(run_id: int, landing: Path | str | None) -> StepReport:
     report = StepReport(run_id)
     validator = _gx_validator(run_id)
     conn = db.connect()
@@ -184,7 +197,9 @@ def validate(run_id: int, landing: Path | str | None = None) -> StepReport:
         conn.close()
     blocked = [r for r in report.results if r.blocking]
     if blocked:
-        _set_run(run_id, "blocked", "; ".join(f"{r.rel_path}: {r.message}" for r in blocked))
+        run_control.finish_run(
+            run_id, "blocked", "; ".join(f"{r.rel_path}: {r.message}" for r in blocked)
+        )
         raise BlockingFailure(
             "Публикация остановлена: не пройдены блокирующие проверки качества.\n"
             + "\n".join(f"  {r.rel_path}: {r.message}" for r in blocked)
@@ -212,24 +227,21 @@ def write_upload_feedback(conn, run_id: int) -> list[Path]:
     return written
 
 
-def transform() -> None:
-    """dbt build: seeds, staging, intermediate, marts, data tests and unit tests."""
-    from ingestion.dbt_runner import build
-
-    t0 = time.monotonic()
-    build()
-    log(f"dbt build выполнен за {time.monotonic() - t0:.0f} с")
+def transform(run_id: int) -> None:
+    """dbt build (seeds, staging, intermediate, marts, data and unit tests) into this run's
+    shadow schemas; BI keeps reading the published ones (ingestion/publication.py)."""
+    with run_control.step(run_id, "transform"):
+        t0 = time.monotonic()
+        publication.build(run_id)
+        log(f"dbt build выполнен за {time.monotonic() - t0:.0f} с")
 
 
 def publish(run_id: int) -> dict:
-    """Grant BI read access to the public schemas only, build Data Docs, close the run."""
-    try:
-        grant_bi_access()
-    except psycopg2.Error as exc:  # e.g. a warehouse user without CREATEROLE
-        log(
-            f"ВНИМАНИЕ: права роли {BI_ROLE} не обновлены ({exc.pgerror or exc}). "
-            "Выдайте их администратором БД: см. README, раздел о доступе BI."
-        )
+    """Switch BI to this run's build and close the run (one transaction), then Data Docs
+    and the auditors' page."""
+    with run_control.step(run_id, "publish"):
+        summary = run_summary(run_id)
+        publication.swap(run_id, summary["message"])
     docs = None
     try:
         from expectations.runner import build_data_docs
@@ -237,28 +249,25 @@ def publish(run_id: int) -> dict:
         docs = build_data_docs()
     except ImportError:  # pragma: no cover
         pass
-    summary = run_summary(run_id)
-    _set_run(run_id, "published", summary["message"])
     audit_page = write_audit_report(run_id)
+    log(f"Итог запуска №{run_id}: {summary['message']}")
     log(f"Отчёт о проверке данных для аудиторов: {audit_page}")
     return {"data_docs": str(docs) if docs else None, "audit_report": str(audit_page), **summary}
 
 
+def fail(run_id: int, reason: str) -> None:
+    """Close a run that did not publish: status 'failed' with the reason (a run already
+    closed — blocked, published — is left as it is). The published marts are untouched."""
+    run_control.finish_run(run_id, "failed", reason)
+    try:
+        write_audit_report(run_id)
+    except Exception:  # pragma: no cover - the page is a convenience; the status is what counts
+        pass
+
+
 def grant_bi_access() -> None:
     """BI readers (role edu_dwh_bi_reader) read marts and reference, nothing else."""
-    with db.transaction() as conn, conn.cursor() as cur:
-        cur.execute(
-            f"do $$ begin if not exists (select 1 from pg_roles where rolname = '{BI_ROLE}')"
-            f" then create role {BI_ROLE} nologin; end if; end $$;"
-        )
-        for schema in PUBLIC_SCHEMAS:
-            cur.execute(f"create schema if not exists {schema}")
-            cur.execute(f"grant usage on schema {schema} to {BI_ROLE}")
-            cur.execute(f"grant select on all tables in schema {schema} to {BI_ROLE}")
-        for schema in ("raw", "audit", "staging", "intermediate"):
-            cur.execute(f"create schema if not exists {schema}")
-            cur.execute(f"revoke all on schema {schema} from {BI_ROLE}")
-            cur.execute(f"revoke all on all tables in schema {schema} from {BI_ROLE}")
+    publication.grant_bi_access()
 
 
 def run_summary(run_id: int) -> dict:
@@ -276,41 +285,71 @@ def run_summary(run_id: int) -> dict:
             (run_id,),
         )
         rejected = cur.fetchall()
+        cur.execute(
+            "select count(*) filter (where e.event = 'new_version'),"
+            " coalesce(sum(e.rows_removed) filter (where e.event = 'new_version'), 0)"
+            " from audit.load_events e where e.run_id = %s",
+            (run_id,),
+        )
+        versions, version_rows = cur.fetchone()
+        cur.execute(
+            "select count(*) filter (where event = 'replaced'),"
+            " count(distinct (old_load_id, new_load_id)) filter (where event = 'replaced'),"
+            " count(*) filter (where event = 'restored')"
+            " from audit.row_replacements where run_id = %s",
+            (run_id,),
+        )
+        corrected, pairs, restored = cur.fetchone()
     counts = {r[0]: r[1] for r in rows}
     loaded_rows = sum(r[2] for r in rows)
     quarantined = sum(r[3] for r in rows)
     message = (
         f"файлов загружено: {counts.get('loaded', 0)}, повторных: {counts.get('duplicate', 0)},"
         f" отклонено: {counts.get('rejected', 0)}; строк загружено: {loaded_rows},"
-        f" в карантине: {quarantined}"
+        f" в карантине: {quarantined}; замен: файлов новой версией — {versions}"
+        f" (удалено строк прежних версий: {version_rows}), строк исправлено другими файлами —"
+        f" {corrected} (пар файлов: {pairs}), строк восстановлено — {restored}"
     )
-    return {"message": message, "counts": counts, "rejected": rejected}
+    if counts.get("skipped"):
+        message += f"; отозванных файлов пропущено: {counts['skipped']}"
+    return {
+        "message": message,
+        "counts": counts,
+        "rejected": rejected,
+        "replacements": {
+            "file_versions": versions,
+            "rows_corrected": corrected,
+            "rows_restored": restored,
+        },
+    }
 
 
-def _set_run(run_id: int, status: str, message: str) -> None:
-    with db.transaction() as conn, conn.cursor() as cur:
-        cur.execute(
-            "update audit.runs set status = %s, message = %s, finished_at = now()"
-            " where run_id = %s",
-            (status, message, run_id),
-        )
-
-
-def run_all(landing: Path | str, skip_dbt: bool = False) -> dict:
-    """The whole pipeline in-process (what `edu-dwh run` does)."""
+def run_all(landing: Path | str, skip_dbt: bool = False, wait_s: float = 0) -> dict:
+    """The whole pipeline in-process (what `edu-dwh run` does). The run holds the
+    warehouse's lock from start to end; any failure closes it as failed."""
     t0 = time.monotonic()
-    run_id = prepare(landing)
+    run_id, held = prepare(landing, owner="edu-dwh run", wait_s=wait_s, hold=True)
     try:
         ingest(landing, run_id)
         validate(run_id, landing)
-        if not skip_dbt:
-            transform()
-        result = publish(run_id)
+        if skip_dbt:
+            with run_control.step(run_id, "publish"):
+                result = run_summary(run_id)
+                run_control.finish_run(run_id, "loaded", result["message"])
+            write_audit_report(run_id)
+        else:
+            transform(run_id)
+            result = publish(run_id)
     except BlockingFailure:
         raise
-    except Exception as exc:
-        _set_run(run_id, "failed", str(exc))
+    except BaseException as exc:  # KeyboardInterrupt too: no run stays 'running'
+        try:
+            fail(run_id, str(exc) or type(exc).__name__)
+        except Exception:  # the database itself may be gone; the next run closes it
+            pass
         raise
+    finally:
+        held.close()
     result["run_id"] = run_id
     result["seconds"] = round(time.monotonic() - t0, 1)
     for rel, msg in result["rejected"]:

@@ -29,14 +29,18 @@ def test_tags_retries_and_order(dagbag):
     assert {"edu-dwh", "fis-gia"} <= set(dag.tags)
     assert dag.max_active_runs == 1 and dag.catchup is False
     for task in dag.tasks:
-        if task.task_id != "validate":  # a blocking validation failure is not retried
+        # a blocking validation failure is not retried; closing a failed run is one step
+        if task.task_id not in ("validate", "close_failed_run"):
             assert task.retries >= 2, task.task_id
     validate = dag.get_task("validate")
     assert validate.retries == 0
     loaders = {"ingest_reference", "ingest_fis_gia", "ingest_fis_oko", "ingest_uploads"}
     assert loaders | {"prepare"} <= validate.upstream_task_ids
-    assert dag.get_task("transform").upstream_task_ids == {"validate"}
+    assert dag.get_task("transform").upstream_task_ids == {"prepare", "validate"}
     assert dag.get_task("publish").upstream_task_ids >= {"transform"}
+    closer = dag.get_task("close_failed_run")
+    assert closer.trigger_rule == "one_failed"
+    assert {"prepare", "validate", "transform", "publish"} <= closer.upstream_task_ids
     # topological sort succeeds only for an acyclic graph
     assert len(dag.topological_sort()) == len(dag.tasks)
 

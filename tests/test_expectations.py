@@ -138,8 +138,8 @@ def _new_load(dsn, source, status="staged") -> int:
 def test_stage_columns_follow_raw_ddl():
     cols = stage_columns("gia_results")
     assert cols[:2] == ["load_id", "source_row"]
-    assert cols[-3:] == ["extra", "_reject_reason", "_note"]
-    assert cols == [*GIA_COLUMNS[:-1], "extra", "_reject_reason", "_note"]
+    assert cols[-5:] == ["extra", "nk", "replaced_by", "_reject_reason", "_note"]
+    assert cols == [*GIA_COLUMNS[:-1], "extra", "nk", "replaced_by", "_reject_reason", "_note"]
 
 
 def test_every_contract_source_has_a_suite():

@@ -15,10 +15,8 @@ from tests.landing import EGE_HEADER, ege_row, write_ege, write_reference
 
 
 def load(landing):
-    run_id = pipeline.prepare(landing)
-    pipeline.ingest(landing, run_id)
-    pipeline.validate(run_id, landing)
-    return run_id
+    """ingest + validate + commit, no dbt: a whole run that closes as 'loaded'."""
+    return pipeline.run_all(landing, skip_dbt=True)["run_id"]
 
 
 def query(dsn, sql, params=()):
@@ -144,21 +142,35 @@ def test_corrected_file_replaces_predecessor(warehouse, landing):
     assert [r[1] for r in ege] == ["superseded", "loaded"]
 
 
-def test_renamed_correction_with_same_scope_replaces_other_scope_adds(warehouse, landing):
-    write_ege(landing / "fis_gia/ege/main.csv", [ege_row(test=20)])
+def test_renamed_correction_wins_its_row_other_files_add(warehouse, landing):
+    """A differently named file with a row of the same natural key corrects that row; a
+    file with other keys (September) adds. Nothing is decided by what files cover."""
+    write_ege(landing / "fis_gia/ege/main.csv", [ege_row(test=20), ege_row(subject=2, test=50)])
     write_ege(
         landing / "fis_gia/ege/september.csv",
         [ege_row(stage="дополнительный", date="05.09.2023", test=30)],
     )
     load(landing)
-    assert query(warehouse, "select count(*) from raw.gia_results") == [(2,)]
+    assert query(warehouse, "select count(*) from raw.gia_results") == [(3,)]
     (landing / "fis_gia/ege/main.csv").unlink()
     write_ege(landing / "fis_gia/ege/main_v2.csv", [ege_row(test=22)])
     load(landing)
-    assert query(warehouse, "select stage, test_score from raw.gia_results order by 1 desc") == [
-        ("основной", 22),
-        ("дополнительный", 30),
+    current = (
+        "select stage, subject_code, test_score from raw.gia_results where replaced_by is null"
+    )
+    assert sorted(query(warehouse, current)) == [
+        ("дополнительный", 1, 30),
+        ("основной", 1, 22),  # main_v2's row wins
+        ("основной", 2, 50),  # main.csv's other row stays
     ]
+    old = query(
+        warehouse,
+        "select r.old_values ->> 'test_score', r.new_values ->> 'test_score', o.rel_path,"
+        " n.rel_path, r.changed_columns from audit.row_replacements r"
+        " join audit.loads o on o.load_id = r.old_load_id"
+        " join audit.loads n on n.load_id = r.new_load_id",
+    )
+    assert old == [("20", "22", "fis_gia/ege/main.csv", "fis_gia/ege/main_v2.csv", ["test_score"])]
 
 
 def test_no_personal_data_anywhere_and_key_is_hmac_of_snils(warehouse, landing):
@@ -212,14 +224,15 @@ def test_backslashes_and_quotes_survive_copy(warehouse, landing):
 
 
 def test_original_and_correction_side_by_side_rerun_is_stable(warehouse, landing):
-    """A folder holding a file and its renamed correction: the correction wins, and running
-    again changes nothing (the superseded bytes are not loaded a second time)."""
+    """A folder holding a file and its renamed correction (written later): the correction
+    wins, and running again changes nothing (unchanged files are not loaded again)."""
     write_ege(landing / "fis_gia/ege/a.csv", [ege_row(test=20)])
     write_ege(landing / "fis_gia/ege/b_corrected.csv", [ege_row(test=22)])
+    current = "select test_score from raw.gia_results where replaced_by is null"
     load(landing)
-    assert query(warehouse, "select test_score from raw.gia_results") == [(22,)]
+    assert query(warehouse, current) == [(22,)]
     load(landing)
-    assert query(warehouse, "select test_score from raw.gia_results") == [(22,)]
+    assert query(warehouse, current) == [(22,)]
     last_run = query(
         warehouse,
         "select rel_path, status from audit.loads where run_id = (select max(run_id)"

@@ -24,10 +24,8 @@ def q(dsn, sql, params=()):
 
 
 def run(landing):
-    run_id = pipeline.prepare(landing)
-    pipeline.ingest(landing, run_id)
-    pipeline.validate(run_id, landing)
-    return run_id
+    """ingest + validate + commit, no dbt: a whole run that closes as 'loaded'."""
+    return pipeline.run_all(landing, skip_dbt=True)["run_id"]
 
 
 def career_row(school="270001", ate="01", year="2023/2024", students=100, part=40, rec=30,
@@ -120,7 +118,7 @@ def test_messy_career_upload_feedback_and_good_rows_load(warehouse, landing):
     assert "7" in cells or 7 in [c for c in cells]
 
 
-def test_resent_career_file_replaces_previous_for_school_and_year(warehouse, landing):
+def test_resent_career_report_corrects_previous_for_school_and_year(warehouse, landing):
     path = landing / "uploads/career/a.xlsx"
     wb = Workbook()
     wb.active.title = "Отчёт"
@@ -136,7 +134,15 @@ def test_resent_career_file_replaces_previous_for_school_and_year(warehouse, lan
     wb.active.append(career_row(students=111))
     wb.save(landing / "uploads/career/a_corrected.xlsx")
     run(landing)
-    assert q(warehouse, "select students_6_11 from raw.career_reports") == [(111,)]
+    # the corrected report wins the natural key (year, school); the first one is kept, marked
+    assert q(
+        warehouse, "select students_6_11 from raw.career_reports where replaced_by is null"
+    ) == [(111,)]
+    assert q(
+        warehouse,
+        "select (old_values ->> 'students_6_11')::int, (new_values ->> 'students_6_11')::int"
+        " from audit.row_replacements",
+    ) == [(100, 111)]
 
 
 def test_olympiad_row_without_snils_rejected(warehouse, landing):

@@ -6,6 +6,7 @@ with
 
 source as (
     select * from {{ source('raw', 'vpr_results') }}
+    where replaced_by is null  -- current rows only (a row corrected by a later file is not)
 ),
 
 renamed as (

@@ -2,6 +2,7 @@ with
 
 source as (
     select * from {{ source('raw', 'schools') }}
+    where replaced_by is null  -- current rows only (a row corrected by a later file is not)
 ),
 
 renamed as (
