@@ -117,7 +117,8 @@ def classify(
     cur.execute(
         "select load_id, sha256, status, file_mtime_ns, precedence from audit.loads"
         " where source = %s and rel_path = %s and status = any(%s)"
-        " order by load_id desc limit 1",
+        # the latest thing that happened to this name: a withdrawal counts from its time
+        " order by greatest(started_at, withdrawn_at) desc, load_id desc limit 1",
         (spec.name, rel_path, list(IDENTITY_STATUSES)),
     )
     last = cur.fetchone()
