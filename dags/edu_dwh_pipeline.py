@@ -17,7 +17,7 @@ DEFAULT_LANDING = os.environ.get("EDU_DWH_LANDING", "/data/landing")
 
 default_args = {
     "owner": "edu-dwh",
-    "retries": 2,
+    "retries": int(os.environ.get("EDU_DWH_TASK_RETRIES", "2")),
     "retry_delay": timedelta(seconds=int(os.environ.get("EDU_DWH_RETRY_DELAY_S", "30"))),
 }
 

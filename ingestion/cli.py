@@ -148,7 +148,11 @@ def _progress_line(line: str) -> str | None:
     if ("ERROR" in line and "ERROR=0" not in line) or "Traceback" in line or "ОШИБКА" in line:
         return line.rstrip()
     stripped = line.strip()
-    if re.match(r"^(\[\d+/\d+\]|Запуск №|Источник |Отчёты для школ|dbt build выполнен)", stripped):
+    if re.match(
+        r"^(\[\d+/\d+\]|Запуск №|Источник |Отчёты для школ|dbt build выполнен|ЗАМЕНА:|"
+        r"Итог запуска|Витрины опубликованы|Хранилище занято)",
+        stripped,
+    ):
         return "     " + stripped
     return None
 

@@ -57,6 +57,7 @@ create table if not exists audit.runs (
 alter table audit.runs add column if not exists owner text;
 alter table audit.runs add column if not exists heartbeat_at timestamptz;
 alter table audit.runs add column if not exists step text;
+alter table audit.runs add column if not exists last_error text;
 -- older warehouses may hold runs left 'running' by a killed process: close them first
 update audit.runs set status = 'interrupted', finished_at = coalesce(finished_at, now()),
     message = concat_ws('; ', message, 'запуск прерван до завершения')

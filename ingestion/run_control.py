@@ -193,7 +193,15 @@ def step(run_id: int, name: str, wait_s: float = 600):
                 raise _busy(conn, wait_s)
             time.sleep(1.0)
         _heartbeat(conn, run_id, name)
-        yield conn
+        try:
+            yield conn
+        except Exception as exc:  # kept for the run's failure record (the DAG may retry)
+            with conn.cursor() as cur:
+                cur.execute(
+                    "update audit.runs set last_error = %s where run_id = %s",
+                    (f"шаг «{name}»: {str(exc) or type(exc).__name__}"[:4000], run_id),
+                )
+            raise
         with conn.cursor() as cur:  # the step may have closed the run: no check here
             cur.execute("update audit.runs set heartbeat_at = now() where run_id = %s", (run_id,))
     finally:
@@ -224,11 +232,17 @@ def _heartbeat(conn, run_id: int, name: str) -> None:
 def finish_run(run_id: int, status: str, message: str, cur=None) -> None:
     """Close a run ('published', 'blocked', 'failed'); inside `cur`'s transaction if given."""
     sql = (
-        "update audit.runs set status = %s, message = %s, finished_at = now(), step = null"
-        " where run_id = %s and status = 'running'"
+        "update audit.runs set status = %(status)s, finished_at = now(), step = null,"
+        " message = case when %(status)s = 'failed' and last_error is not null then"
+        "   case when position(%(message)s in last_error) > 0 then last_error"
+        "        when position(last_error in %(message)s) > 0 then %(message)s"
+        "        else concat_ws('; ', %(message)s, last_error) end"
+        " else %(message)s end"
+        " where run_id = %(run_id)s and status = 'running'"
     )
+    params = {"status": status, "message": message, "run_id": run_id}
     if cur is not None:
-        cur.execute(sql, (status, message, run_id))
+        cur.execute(sql, params)
         if cur.rowcount == 0:
             raise RunAborted(
                 f"Запуск №{run_id} больше не владеет хранилищем: публикация отменена."
@@ -236,4 +250,4 @@ def finish_run(run_id: int, status: str, message: str, cur=None) -> None:
             )
         return
     with db.transaction() as conn, conn.cursor() as c:
-        c.execute(sql, (status, message, run_id))
+        c.execute(sql, params)

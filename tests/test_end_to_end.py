@@ -99,3 +99,44 @@ def test_dag_then_cli_rerun_then_bad_files(warehouse, landing, monkeypatch):
     assert [r[0] for r in rejected] == ["fis_gia/ege/zz_bad_header.csv"]
     assert "«Статус результата»" in rejected[0][1]
     assert rows(warehouse, SNAPSHOT) == before
+
+
+MARTS_DIGEST = (
+    "select md5(string_agg(t::text, '|' order by t::text)) from marts.indicator_values t"
+    " union all select md5(string_agg(t::text, '|' order by t::text))"
+    " from marts.territory_ratings t"
+)
+
+
+def test_dag_with_failing_dbt_test_keeps_published_marts_and_marks_run_failed(
+    warehouse, tmp_path, monkeypatch
+):
+    """A dbt data test that fails in the DAG: the run is 'failed' with the test named,
+    the DAG run fails, the published marts and their BI grants stay exactly as they were."""
+    monkeypatch.setenv("EDU_DWH_TASK_RETRIES", "0")
+    landing = tmp_path / "landing"
+    generate(landing, seed=3, scale=0.05)
+    assert cli_main(["run", "--landing", str(landing), "--quiet"]) in (0, 3)
+    before = rows(warehouse, MARTS_DIGEST)
+    # a share above 100 % (continued > graduates) straight into raw: CAR-04's range test fails
+    with psycopg2.connect(warehouse) as conn, conn.cursor() as cur:
+        cur.execute(
+            "insert into raw.career_reports (load_id, source_row, school_year, year, ate_code,"
+            " school_code, students_6_11, bvb_participants, bvb_recommendations,"
+            " proektoria_participants, grads_9, grads_11, grads_9_continued,"
+            " vocational_completed, profile_gia_choice, spo_profile, vo_profile,"
+            " enterprise_events, nk) select load_id, 9999, school_year, year, ate_code,"
+            " school_code, 10, 0, 0, 0, 1, 0, 1000, 0, 0, 0, 0, 0, 'bad-row'"
+            " from raw.career_reports limit 1"
+        )
+    monkeypatch.setenv("EDU_DWH_RETRY_DELAY_S", "1")
+    assert run_dag(landing) != 0
+    runs = rows(warehouse, "select status, message from audit.runs order by run_id")
+    assert runs[-1][0] == "failed", runs[-1]
+    assert "не пройден" in runs[-1][1] and "int_car_04" in runs[-1][1], runs[-1][1]
+    assert not [r for r in runs if r[0] == "running"]
+    assert rows(warehouse, MARTS_DIGEST) == before
+    assert rows(
+        warehouse,
+        "select has_table_privilege('edu_dwh_bi_reader', 'marts.indicator_values', 'select')",
+    ) == [(True,)]
