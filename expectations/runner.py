@@ -404,7 +404,7 @@ def _run_batch(gxc: _Gx, suite, asset_name: str, query: str, run_name: str):
         expectation_suite_identifier=suite_id, run_id=run_id, batch_identifier=batch.id
     )
     context.validation_results_store.store_validation_results(
-        suite_validation_result=result,
+        suite_validation_result=_docs_safe(result),
         suite_validation_result_identifier=result_id,
         expectation_suite_identifier=suite_id,
     )
@@ -415,6 +415,52 @@ def _run_batch(gxc: _Gx, suite, asset_name: str, query: str, run_name: str):
     if suite_id not in pending:
         pending.append(suite_id)
     return result, order
+
+
+_SAMPLE_KEYS = (
+    "partial_unexpected_list",
+    "partial_unexpected_counts",
+    "partial_unexpected_index_list",
+    "unexpected_list",
+    "observed_value",
+    "details",
+)
+
+
+def _neutralise(value):
+    """Angle brackets of a value from a file become look-alike quotes (‹ ›): Data Docs show
+    sampled values as HTML, and no value from a file may become markup there."""
+    if isinstance(value, str):
+        return (
+            value.replace("<", "‹").replace(">", "›") if ("<" in value or ">" in value) else value
+        )
+    if isinstance(value, list):
+        return [_neutralise(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_neutralise(v) for v in value)
+    if isinstance(value, dict):
+        return {_neutralise(k): _neutralise(v) for k, v in value.items()}
+    return value
+
+
+def _docs_safe(result):
+    """The result as stored for Data Docs: sampled values neutralised (a copy, only when a
+    value needs it; the audit table keeps the raw sample, escaped by the audit page)."""
+    import copy
+
+    def unsafe(item) -> bool:
+        r = item.result or {}
+        return any(_neutralise(r[k]) != r[k] for k in _SAMPLE_KEYS if k in r)
+
+    if not any(unsafe(item) for item in result.results):
+        return result
+    stored = copy.deepcopy(result)
+    for item in stored.results:
+        if item.result:
+            for key in _SAMPLE_KEYS:
+                if key in item.result:
+                    item.result[key] = _neutralise(item.result[key])
+    return stored
 
 
 _SAVED_SUITES: dict[tuple[str, str], str] = {}

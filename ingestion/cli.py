@@ -76,6 +76,26 @@ def cmd_withdraw(args) -> int:
     return 0
 
 
+def cmd_quarantine(args) -> int:
+    from ingestion.config import quarantine_dir
+    from ingestion.operations import purge_quarantine, quarantine_days, quarantine_files
+
+    if args.action == "purge":
+        days = args.days if args.days is not None else quarantine_days()
+        removed = purge_quarantine(days)
+        for name in removed:
+            print(f"удалена копия: {name}")
+        print(f"Удалено копий старше {days} дн.: {len(removed)} ({quarantine_dir()})")
+        return 0
+    files = quarantine_files()
+    print(f"Копии отклонённых файлов ({quarantine_dir()}, доступ только у служебной учётной"
+          f" записи; хранятся {quarantine_days()} дн.):")  # fmt: skip
+    for name, size, age in files:
+        print(f"  {name}  {size} байт  {age:.0f} дн.")
+    print(f"Всего: {len(files)}")
+    return 0
+
+
 def cmd_generate(args) -> int:
     from ingestion.generator import generate
 
@@ -220,6 +240,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--reason", help="why (kept in the audit trail)")
     p.add_argument("--wait", type=float, default=0, help="seconds to wait for a running run")
     p.set_defaults(func=cmd_withdraw)
+
+    p = sub.add_parser("quarantine", help="copies of rejected files: list, or purge old ones")
+    p.add_argument("action", choices=("list", "purge"), nargs="?", default="list")
+    p.add_argument("--days", type=int, help="purge copies older than this (default 90)")
+    p.set_defaults(func=cmd_quarantine)
 
     p = sub.add_parser("generate", help="write a synthetic region's landing folder")
     p.add_argument("--out", required=True, type=Path)

@@ -38,8 +38,11 @@ def state_dir() -> Path:
 
 
 def quarantine_dir() -> Path:
+    """Copies of rejected files: personal data, readable by the service user only (0700)."""
     path = state_dir() / "quarantine"
-    path.mkdir(parents=True, exist_ok=True)
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o700)
     return path
 
 

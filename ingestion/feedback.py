@@ -21,6 +21,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from ingestion.contract import PERSONAL, SOURCES, TASKS
+from ingestion.excel_text import as_text
 
 SHEET = "Замечания"
 ROW_XLSX = "Строка в Excel"
@@ -217,7 +218,7 @@ class _Report:
 
 
 def _cell(ws, value, bold=False, size=None, fill=False, wrap=True) -> WriteOnlyCell:
-    cell = WriteOnlyCell(ws, value=value)
+    cell = as_text(WriteOnlyCell(ws, value=value))
     if bold or size:
         cell.font = Font(bold=bold, size=size or 11)
     if fill:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import shutil
 import sys
 import time
@@ -57,9 +58,15 @@ def stage_table(load_id: int) -> str:
 
 
 def _keep_rejected_file(path: Path, sha: str) -> Path:
+    """A copy of a rejected file for the operator (personal data: mode 0600, folder 0700;
+    purged after `EDU_DWH_QUARANTINE_DAYS` by `edu-dwh quarantine purge`)."""
     target = quarantine_dir() / f"{sha[:16]}_{path.name}"
     if not target.exists():
-        shutil.copy2(path, target)
+        tmp = target.with_name(target.name + ".part")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as out, open(path, "rb") as src:
+            shutil.copyfileobj(src, out)
+        os.replace(tmp, target)
     return target
 
 
@@ -151,9 +158,7 @@ _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\
 def _header_notes(header) -> list[str]:
     notes = list(getattr(header, "notes", []) or [])
     if header.unknown:
-        notes.append(
-            "неизвестные столбцы сохранены, но не используются: " + ", ".join(header.unknown)
-        )
+        notes.append("неизвестные столбцы не сохраняются: " + ", ".join(header.unknown))
     return notes
 
 
@@ -186,6 +191,27 @@ def reject_unrecognised_file(conn, run_id: int, path: Path, rel_path: str) -> Lo
         sha,
         "файл не соответствует контракту (неизвестный тип или расширение в этой папке)",
     )
+
+
+def reject_link(conn, run_id: int, path: Path, rel_path: str) -> LoadResult:
+    """A symbolic link (or a path leaving the landing folder): rejected unread — nothing of
+    what it points to is opened, copied or quoted."""
+    marker = hashlib.sha256(f"link:{rel_path}".encode()).hexdigest()
+    with conn.cursor() as cur:
+        cur.execute(
+            "insert into audit.loads (run_id, source, rel_path, file_name, sha256, status)"
+            " values (%s, 'unknown', %s, %s, %s, 'staging') returning load_id",
+            (run_id, rel_path, path.name, marker),
+        )
+        load_id = cur.fetchone()[0]
+    conn.commit()
+    reason = (
+        "символическая ссылка (или путь за пределы папки приёма): такие файлы не читаются"
+        " и не принимаются — положите в папку приёма сам файл"
+    )
+    _finish(conn, load_id, "rejected", f"Файл отклонён: {reason}")
+    print(f"  ОТКЛОНЁН {rel_path}: {reason}", file=sys.stderr, flush=True)
+    return LoadResult(load_id, "unknown", rel_path, "rejected", f"Файл отклонён: {reason}")
 
 
 def _copy_frame(conn, table: str, frame, load_id: int) -> None:

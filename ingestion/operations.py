@@ -146,3 +146,44 @@ def withdraw_file(ref: str, reason: str | None = None, wait_s: float = 0) -> lis
         " файл, доставьте его в папку приёма заново."
     )
     return lines
+
+
+# ---------------------------------------------------------------------------------------
+# quarantine copies of rejected files
+
+
+def quarantine_days() -> int:
+    """How long copies of rejected files are kept (they hold personal data)."""
+    import os
+
+    return int(os.environ.get("EDU_DWH_QUARANTINE_DAYS", "90"))
+
+
+def quarantine_files() -> list[tuple[str, int, float]]:
+    """(name, size in bytes, age in days) of every copy in the quarantine folder."""
+    import time
+
+    from ingestion.config import quarantine_dir
+
+    now = time.time()
+    out = []
+    for p in sorted(quarantine_dir().iterdir()):
+        if p.is_file() and not p.is_symlink():
+            st = p.stat()
+            out.append((p.name, st.st_size, (now - st.st_mtime) / 86400))
+    return out
+
+
+def purge_quarantine(days: int) -> list[str]:
+    """Delete quarantine copies older than `days` days; returns their names."""
+    import time
+
+    from ingestion.config import quarantine_dir
+
+    limit = time.time() - days * 86400
+    removed = []
+    for p in sorted(quarantine_dir().iterdir()):
+        if p.is_file() and not p.is_symlink() and p.stat().st_mtime < limit:
+            p.unlink()
+            removed.append(p.name)
+    return removed

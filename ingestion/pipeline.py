@@ -68,38 +68,50 @@ def prepare(landing: Path | str, owner: str = "airflow", wait_s: float = 0, hold
     return (run_id, held) if hold else run_id
 
 
+def leaves_landing(landing: Path, path: Path) -> bool:
+    """A symbolic link anywhere on the way from the landing folder to `path`, or a path
+    that resolves outside it: never read, never followed."""
+    current = landing
+    for part in path.relative_to(landing).parts:
+        current = current / part
+        if current.is_symlink():
+            return True
+    return not path.resolve().is_relative_to(landing)
+
+
 def discover(landing: Path) -> tuple[dict[str, list[Path]], list[Path]]:
-    """Files per source (sorted), and files in known folders that match no source."""
+    """Files per source (in delivery order), and entries of known folders that match no
+    source — including links (files or folders) that are rejected unread."""
     found: dict[str, list[Path]] = {}
-    claimed: set[Path] = set()
+    stray: set[Path] = set()
+    seen_folders: set[str] = set()
     for name in SOURCE_ORDER:
         spec = SOURCES[name]
         folder = landing / spec.folder
-        if not folder.is_dir():
+        if not (folder.is_dir() or folder.is_symlink()):
             continue
+        if leaves_landing(landing, folder):
+            stray.add(folder)
+            continue
+        entries = [p for p in folder.iterdir() if not p.name.startswith(".")]
+        links = {p for p in entries if p.is_symlink()}
+        ours = [
+            p
+            for p in entries
+            if p not in links
+            and p.is_file()
+            and any(fnmatch.fnmatch(p.name.lower(), pat) for pat in spec.patterns)
+        ]
         # delivery order: modification time, then name (the later delivery wins a
         # natural key; see ingestion/deliveries.py)
-        files = sorted(
-            (
-                p
-                for p in folder.iterdir()
-                if p.is_file()
-                and any(fnmatch.fnmatch(p.name.lower(), pat) for pat in spec.patterns)
-            ),
-            key=lambda p: (p.stat().st_mtime_ns, p.name),
-        )
-        if files:
-            found[name] = files
-            claimed.update(files)
-    known_folders = {SOURCES[n].folder for n in SOURCE_ORDER}
-    stray = sorted(
-        p
-        for folder in known_folders
-        if (landing / folder).is_dir()
-        for p in (landing / folder).iterdir()
-        if p.is_file() and p not in claimed and not p.name.startswith(".")
-    )
-    return found, stray
+        ours.sort(key=lambda p: (p.stat().st_mtime_ns, p.name))
+        if ours:
+            found[name] = ours
+        if spec.folder not in seen_folders:
+            seen_folders.add(spec.folder)
+            stray.update(p for p in entries if p in links or p.is_file())
+    claimed = {p for files in found.values() for p in files}
+    return found, sorted(p for p in stray if p not in claimed)
 
 
 def ingest(landing: Path | str, run_id: int, sources: tuple[str, ...] = SOURCE_ORDER) -> StepReport:
@@ -116,7 +128,8 @@ def _ingest(landing: Path | str, run_id: int, sources: tuple[str, ...]) -> StepR
     found, stray = discover(landing)
     found = {name: files for name, files in found.items() if name in sources}
     if set(sources) != set(SOURCE_ORDER):  # strays are reported by the full ingest only
-        stray = [p for p in stray if any(p.parent == landing / SOURCES[s].folder for s in sources)]
+        folders = {landing / SOURCES[s].folder for s in sources}
+        stray = [p for p in stray if p in folders or p.parent in folders]
     for name in sources:
         if name not in found:
             spec = SOURCES[name]
@@ -128,7 +141,10 @@ def _ingest(landing: Path | str, run_id: int, sources: tuple[str, ...]) -> StepR
     try:
         for path in stray:
             rel = str(path.relative_to(landing))
-            report.results.append(loader.reject_unrecognised_file(conn, run_id, path, rel))
+            if leaves_landing(landing, path):
+                report.results.append(loader.reject_link(conn, run_id, path, rel))
+            else:
+                report.results.append(loader.reject_unrecognised_file(conn, run_id, path, rel))
         for k, (name, path) in enumerate(files, 1):
             rel = str(path.relative_to(landing))
             result = loader.stage_file(

@@ -1,7 +1,7 @@
 """Keyed pseudonyms for people: person_key = HMAC-SHA256(secret, normalised СНИЛС).
 
-Where СНИЛС is empty, the normalised document series + number are used instead
-(sources.md). Raw personal values never leave this module.
+Where СНИЛС is empty or not a СНИЛС (not 11 digits), the normalised document series +
+number are used instead (sources.md). Raw personal values never leave this module.
 """
 
 from __future__ import annotations
@@ -15,9 +15,17 @@ _NON_DIGIT = re.compile(r"\D+")
 _NON_ALNUM = re.compile(r"[^0-9A-ZА-ЯЁ]+")
 
 
+_SNILS_CHARS = re.compile(r"^[\d\s-]+$")
+
+
 def normalise_snils(value: str | None) -> str:
-    """Digits only: '123-456-789 01' → '12345678901'."""
-    return _NON_DIGIT.sub("", value or "")
+    """Digits only: '123-456-789 01' → '12345678901'; '' for anything that is not a СНИЛС
+    (sources.md: 11 digits once spaces and hyphens are removed)."""
+    value = (value or "").strip()
+    if not value or not _SNILS_CHARS.match(value):
+        return ""
+    digits = _NON_DIGIT.sub("", value)
+    return digits if len(digits) == 11 else ""
 
 
 def normalise_document(series: str | None, number: str | None) -> str:

@@ -1,8 +1,9 @@
 """Read a landing CSV in chunks: header check, type parsing, row checks, pseudonymisation.
 
 Yields pandas DataFrames whose columns are ready for COPY into the stage table:
-`source_row`, the stored raw columns (as text in COPY form), `extra` (JSON of unknown
-columns) and `_reject_reason` (NULL, or the Russian reasons why the row is quarantined).
+`source_row`, the stored raw columns (as text in COPY form), `extra` (always NULL: unknown
+columns are not stored, only their names are noted) and `_reject_reason` (NULL, or the
+Russian reasons why the row is quarantined).
 Personal columns are consumed here and never appear in the output.
 """
 
@@ -102,8 +103,7 @@ def match_header(header: list[str], spec: SourceSpec, encoding: str) -> FileHead
     missing = [c.header for c in spec.columns if c.header not in present and c.kind != TASKS]
     if missing:
         msg = "в заголовке нет обязательных столбцов: " + ", ".join(f"«{m}»" for m in missing)
-        if unknown:
-            msg += "; неизвестные столбцы: " + ", ".join(f"«{u}»" for u in unknown)
+        msg += unknown_names_note(unknown, recognised=bool(mapping))
         if not mapping:
             msg += (
                 f". Заголовок не распознан ни по одному столбцу — проверьте, что это файл "
@@ -112,6 +112,25 @@ def match_header(header: list[str], spec: SourceSpec, encoding: str) -> FileHead
             )
         raise HeaderProblem(msg)
     return FileHeader(encoding, header, mapping, unknown)
+
+
+_DATA_LIKE = re.compile(r"\d{3}|@|^\s*[\d\s.,:/-]+\s*$")
+
+
+def unknown_names_note(unknown: list[str], recognised: bool) -> str:
+    """'; неизвестные столбцы: …' for a header problem — quoting only what looks like a
+    column name. A first row that is data (no contract column recognised, or cells with
+    numbers: СНИЛС, document numbers, dates) is never quoted: it may be personal data."""
+    if not unknown:
+        return ""
+    if not recognised:
+        return "; первая строка не похожа на заголовок (возможно, строка заголовка пропущена)"
+    names = [u for u in unknown if not _DATA_LIKE.search(u) and len(u) <= 80]
+    hidden = len(unknown) - len(names)
+    note = "; неизвестные столбцы: " + ", ".join(f"«{u}»" for u in names) if names else ""
+    if hidden:
+        note += f"; ещё {hidden} ячеек заголовка похожи на данные (значения не приводятся)"
+    return note
 
 
 class _Reasons:
@@ -247,12 +266,11 @@ def parse_chunk(
     elif spec.name in RULES:
         RULES[spec.name](parsed, reasons)
 
-    unknown_cols = [c for c in header.columns if c not in header.mapping and _norm(c)]
-    if unknown_cols:
-        extra = raw[unknown_cols].rename(columns=_norm)
-        out["extra"] = [json.dumps(r, ensure_ascii=False) for r in extra.to_dict("records")]
-    else:
-        out["extra"] = None
+    # Unknown extra columns are not stored (a supplier's extra «ФИО» must not leak into the
+    # warehouse): their names are recorded in the file's audit entry (loader._header_notes).
+    out["extra"] = None
+    if "_reject" in raw.columns:  # reasons the XLSX reader found (e.g. uncalculated formulas)
+        reasons.add(raw["_reject"] != "", raw["_reject"])
     out["_reject_reason"] = reasons.result()
     note = raw["_note"] if "_note" in raw.columns else None
     out["_note"] = None if note is None else note.where(note != "", None)
@@ -295,11 +313,25 @@ def _pseudonymise(raw, by_contract, out, reasons, secret) -> None:
         name = by_contract.get(header)
         return raw[name].astype(str) if name else pd.Series("", index=raw.index)
 
-    keys = person_keys(secret, col("СНИЛС"), col("Серия документа"), col("Номер документа"))
+    snils = col("СНИЛС")
+    keys = person_keys(secret, snils, col("Серия документа"), col("Номер документа"))
     out["person_key"] = pd.Series(keys, index=raw.index).where(lambda s: s != "", None)
     with_documents = "Серия документа" in by_contract
+    digits = snils.str.replace(r"\D+", "", regex=True)
+    # a СНИЛС is 11 digits once spaces and hyphens are removed; anything else is not one
+    # (the value itself is never quoted: it is personal data)
+    malformed = (snils.str.strip() != "") & (
+        (digits.str.len() != 11) | snils.str.contains(r"[^\d\s-]", regex=True)
+    )
+    missing = out["person_key"].isna()
     reasons.add(
-        out["person_key"].isna(),
+        missing & malformed,
+        "«СНИЛС» не из 11 цифр, а серии и номера документа нет — участника нельзя идентифицировать"
+        if with_documents
+        else "«СНИЛС» не из 11 цифр — участника нельзя учесть (ученик считается по СНИЛС)",
+    )
+    reasons.add(
+        missing & ~malformed,
         "нет ни СНИЛС, ни серии и номера документа — участника нельзя идентифицировать"
         if with_documents
         else "«СНИЛС»: не заполнен — участника нельзя учесть (ученик считается по СНИЛС)",
@@ -410,11 +442,29 @@ def _olympiad_rules(p: dict[str, pd.Series], reasons: _Reasons) -> None:
     reasons.add(p["max_score"] == 0, "«Максимальный балл» не может быть 0")
 
 
+# A part can never exceed its whole: each rule is a row rule (the school's report is
+# quarantined with the reason and told in its feedback), so one impossible report cannot
+# break a share (CAR-01…04) for the whole region.
+_CAREER_PARTS = (
+    ("bvb_recommendations", ("bvb_participants",),
+     "«Получили рекомендации «Билет в будущее»» больше, чем «Участников «Билет в будущее»»"),
+    ("bvb_participants", ("students_6_11",),
+     "«Участников «Билет в будущее»» больше, чем «Обучающихся 6-11 классов»"),
+    ("proektoria_participants", ("students_6_11",),
+     "«Участников открытых уроков «Проектория»» больше, чем «Обучающихся 6-11 классов»"),
+    ("grads_9_continued", ("grads_9",),
+     "«Выпускников 9 классов, продолживших обучение в 10 классе» больше, чем «Выпускников"
+     " 9 классов»"),
+    ("vocational_completed", ("grads_9", "grads_11"),
+     "«Выпускников, завершивших профессиональное обучение» больше, чем выпускников 9 и 11"
+     " классов вместе"),
+)  # fmt: skip
+
+
 def _career_rules(p: dict[str, pd.Series], reasons: _Reasons) -> None:
-    reasons.add(
-        p["bvb_recommendations"] > p["bvb_participants"],
-        "«Получили рекомендации «Билет в будущее»» больше, чем «Участников «Билет в будущее»»",
-    )
+    for part, wholes, reason in _CAREER_PARTS:
+        whole = sum((p[w].fillna(0) for w in wholes), start=pd.Series(0, index=p[part].index))
+        reasons.add(p[part].notna() & (p[part] > whole), reason)
 
 
 RULES = {"vpr": _vpr_rules, "olympiad": _olympiad_rules, "career": _career_rules}

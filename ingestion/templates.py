@@ -31,6 +31,7 @@ from ingestion.contract import (
     Column,
     SourceSpec,
 )
+from ingestion.excel_text import as_text
 
 LAST_ROW = 1_048_576  # validations and formats cover the whole column
 TEXT_FORMAT = "@"
@@ -195,7 +196,7 @@ def _data_sheet(wb: Workbook, spec: SourceSpec) -> None:
     ws.title = spec.sheet
     for i, col in enumerate(spec.columns, start=1):
         letter = get_column_letter(i)
-        cell = ws.cell(row=1, column=i, value=col.header)
+        cell = as_text(ws.cell(row=1, column=i, value=col.header))
         cell.font = Font(bold=True)
         cell.fill = _HEADER_FILL
         cell.border = _BORDER
@@ -225,15 +226,15 @@ def _instruction_sheet(wb: Workbook, spec: SourceSpec) -> None:
     ws["A1"].font = Font(bold=True, size=13)
     row = 3
     for rule in GENERAL_RULES[spec.name] + COMMON_RULES:
-        ws.cell(row=row, column=1, value="•")
-        cell = ws.cell(row=row, column=2, value=rule)
+        as_text(ws.cell(row=row, column=1, value="•"))
+        cell = as_text(ws.cell(row=row, column=2, value=rule))
         ws.merge_cells(start_row=row, start_column=2, end_row=row, end_column=3)
         cell.alignment = _WRAP
         ws.row_dimensions[row].height = 15 * (1 + len(rule) // 100)
         row += 1
     row += 1
     for i, title in enumerate(("Столбец", "Обязательно", "Что указать"), start=1):
-        cell = ws.cell(row=row, column=i, value=title)
+        cell = as_text(ws.cell(row=row, column=i, value=title))
         cell.font = Font(bold=True)
         cell.fill = _HEADER_FILL
         cell.border = _BORDER
@@ -244,7 +245,7 @@ def _instruction_sheet(wb: Workbook, spec: SourceSpec) -> None:
             required = "для ВсОШ"
         text = HELP[spec.name][col.header]
         for i, value in enumerate((col.header, required, text), start=1):
-            cell = ws.cell(row=row, column=i, value=value)
+            cell = as_text(ws.cell(row=row, column=i, value=value))
             cell.alignment = _WRAP
             cell.border = _BORDER
         ws.row_dimensions[row].height = 15 * (1 + len(text) // 85)

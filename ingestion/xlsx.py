@@ -59,15 +59,17 @@ from pathlib import Path
 import pandas as pd
 from openpyxl import load_workbook
 from openpyxl.reader.excel import ExcelReader
+from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import range_boundaries
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from ingestion.contract import INT, NUMBER, PERSONAL, TASKS, Column, SourceSpec
-from ingestion.reader import FileHeader, HeaderProblem, _norm
+from ingestion.reader import FileHeader, HeaderProblem, _norm, unknown_names_note
 
 CHUNK_ROWS = 50_000
 HEADER_SCAN_ROWS = 20  # the header is looked for in the first 20 rows (+1 for a 2-row header)
 NOTE_COLUMN = "_note"
+REJECT_COLUMN = "_reject"  # a reason the reader itself gives (e.g. an uncalculated formula)
 NOT_XLSX = "файл не является книгой Excel (.xlsx)"
 
 TASK_HEADER = re.compile(r"^З\d+$")  # as reader.TASK_HEADER: Cyrillic З + digits
@@ -273,6 +275,38 @@ class _Book:
         ws = self.wb[title]
         ws.reset_dimensions()  # a wrong <dimension> in the file must not truncate rows
         return ws
+
+    def uncalculated_formulas(self, ws) -> set[tuple[int, int]]:
+        """(row, column) 1-based of cells holding a formula without a cached value: read with
+        cached values, they would look empty (a workbook saved by a program that does not
+        calculate, e.g. a script). Found by streaming the sheet's XML part."""
+        import xml.etree.ElementTree as ET
+
+        from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+
+        archive = getattr(self.wb, "_archive", None)
+        part = getattr(ws, "_worksheet_path", None)
+        if archive is None or part is None:
+            return set()
+        found: set[tuple[int, int]] = set()
+        with archive.open(part) as src:
+            for _event, el in ET.iterparse(src, events=("end",)):
+                if not el.tag.endswith("}c") and el.tag != "c":
+                    continue
+                formula = value = None
+                for child in el:
+                    tag = child.tag.rsplit("}", 1)[-1]
+                    if tag == "f":
+                        formula = child
+                    elif tag in ("v", "is"):
+                        value = child
+                if formula is not None and (value is None or not "".join(value.itertext())):
+                    ref = el.get("r")
+                    if ref:
+                        letters, row = coordinate_from_string(ref)
+                        found.add((row, column_index_from_string(letters)))
+                el.clear()
+        return found
 
     def merges(self, ws) -> list[tuple[int, int, int, int]]:
         """Merged ranges (min_row, min_col, max_row, max_col) of a sheet, 1-based, read by
@@ -549,8 +583,7 @@ def _header_or_problem(cand: _Candidate, spec: SourceSpec, named) -> XlsxHeader:
         )
     if cand.missing:
         msg = "в заголовке нет обязательных столбцов: " + ", ".join(f"«{m}»" for m in cand.missing)
-        if cand.unknown:
-            msg += "; неизвестные столбцы: " + ", ".join(f"«{u}»" for u in cand.unknown)
+        msg += unknown_names_note(list(cand.unknown), recognised=bool(cand.mapping))
         if not cand.mapping:
             msg += (
                 f". Заголовок не распознан ни по одному столбцу — проверьте, что это файл "
@@ -629,6 +662,7 @@ def iter_xlsx_frames(
         try:
             if header.split_column is None:
                 rows.add_merges(book.merges(ws))
+                rows.uncalculated = book.uncalculated_formulas(ws)
             for rownum, cells in _rows(ws):
                 if rownum <= header.header_rows[1]:
                     continue
@@ -662,6 +696,7 @@ class _RowReader:
             for col, text in zip(self.contract, header.columns, strict=True)
         ]
         self.used = sorted({c for span in header.spans for c in span})
+        self.uncalculated: set[tuple[int, int]] = set()  # (row, column) 1-based
         self.starts: dict[int, list[tuple[int, int]]] = {}  # anchor row → [(column, last row)]
         self.active: dict[int, tuple[int, str, int]] = {}  # column → (last row, value, anchor)
 
@@ -698,8 +733,16 @@ class _RowReader:
                 merged_from[c] = anchor_row
 
         notes: list[str] = []
+        rejects: list[str] = []
         out: list[str] = []
         for span, col, label in zip(self.header.spans, self.contract, self.labels, strict=True):
+            for c in span:
+                if (rownum, c + 1) in self.uncalculated:
+                    rejects.append(
+                        f"«{label}»: формула без вычисленного значения (ячейка"
+                        f" {get_column_letter(c + 1)}{rownum}) — откройте файл в Excel,"
+                        " пересчитайте и сохраните"
+                    )
             personal = col is not None and col.kind == PERSONAL
             filled = [c for c in span if cells[c].strip()]
             c = filled[0] if filled else span[0]
@@ -736,10 +779,14 @@ class _RowReader:
                     )
             out.append(text)
         out.append("; ".join(notes))
+        out.append("; ".join(rejects))
         return out
 
 
 def _frame(rows: list[list[str]], index: list[int], columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame(
-        rows, columns=[*columns, NOTE_COLUMN], index=pd.Index(index, dtype="int64"), dtype=str
+        rows,
+        columns=[*columns, NOTE_COLUMN, REJECT_COLUMN],
+        index=pd.Index(index, dtype="int64"),
+        dtype=str,
     )
