@@ -41,6 +41,9 @@ if TYPE_CHECKING:
     from expectations.suites import Registry, SourceSpec
 
 log = logging.getLogger(__name__)
+# GX logs every caught expectation error with its traceback (hundreds when the database
+# goes away mid-run); errors reach the audit table and _raise_if_database_lost instead.
+logging.getLogger("great_expectations").setLevel(logging.CRITICAL)
 
 DATASOURCE_NAME = "warehouse"
 DOCS_SITE_NAME = "edu_dwh_audit"
@@ -316,6 +319,7 @@ def validate_stage(
             results[batch] = res
             orders[batch] = order
     validated = time.perf_counter()
+    _raise_if_database_lost(results)
 
     outcome = ValidationOutcome(success=True)
     audit_rows = []
@@ -482,6 +486,34 @@ def _save_suite(context, suite) -> None:
 
 
 # --- messages and audit rows --------------------------------------------------------------------
+
+
+class DatabaseLost(RuntimeError):
+    """The warehouse went away during validation: the run fails (the file is not judged)."""
+
+
+_CONNECTION_LOST = (
+    "server closed the connection",
+    "connection already closed",
+    "could not connect",
+    "terminating connection",
+    "connection to server",
+    "the database system is",
+    "OperationalError",
+)
+
+
+def _raise_if_database_lost(results) -> None:
+    """GX catches errors per expectation; a lost connection would otherwise look like a
+    failed (blocking) check of the file and print one traceback per expectation."""
+    for res in results.values():
+        for item in res.results:
+            message = _exception_message(item) or ""
+            if any(marker in message for marker in _CONNECTION_LOST):
+                raise DatabaseLost(
+                    "соединение с базой данных хранилища потеряно во время проверки Great"
+                    " Expectations; файл не оценён, запустите конвейер снова"
+                )
 
 
 def _exception_message(item) -> str | None:

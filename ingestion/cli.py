@@ -34,7 +34,7 @@ def cmd_run(args) -> int:
         print(f"ОШИБКА: {exc}", file=sys.stderr)
         return 1
     except Exception as exc:  # dbt failures and the like: say what, exit non-zero
-        print(f"ОШИБКА: {exc}", file=sys.stderr)
+        print(f"ОШИБКА: {_say(exc)}", file=sys.stderr)
         print("Опубликованные витрины не изменены; запуск отмечен как неуспешный.", file=sys.stderr)
         return 1
     print(f"Запуск №{result['run_id']} завершён за {result['seconds']} с: {result['message']}")
@@ -48,6 +48,17 @@ def cmd_run(args) -> int:
         )
         return 3
     return 0
+
+
+def _say(exc: BaseException) -> str:
+    """An error for people: PostgreSQL's English replaced by a Russian reason."""
+    import psycopg2
+
+    from ingestion.messages import database_problem
+
+    if isinstance(exc, psycopg2.Error):
+        return database_problem(exc)
+    return str(exc)
 
 
 def cmd_loads(args) -> int:

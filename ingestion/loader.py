@@ -21,12 +21,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+import psycopg2
 
 from ingestion import deliveries
 from ingestion.config import get_settings, quarantine_dir
 from ingestion.contract import SOURCES, SourceSpec
 from ingestion.db import raw_columns
 from ingestion.encoding import EncodingProblem
+from ingestion.messages import csv_problem
 from ingestion.reader import HeaderProblem, read_chunks, read_header
 
 
@@ -134,7 +136,9 @@ def stage_file(
         with conn.cursor() as cur:
             cur.execute(f"drop table if exists {table}")
         conn.commit()
-        what = str(exc) if isinstance(exc, HeaderProblem) else f"файл не разобран как CSV: {exc}"
+        if isinstance(exc, psycopg2.Error):
+            raise  # the database, not the file: the run fails and names it (cli)
+        what = str(exc) if isinstance(exc, HeaderProblem) else csv_problem(exc)
         return _reject_file(conn, load_id, spec, path, rel_path, sha, what)
     with conn.cursor() as cur:
         cur.execute(

@@ -90,7 +90,7 @@ def match_header(header: list[str], spec: SourceSpec, encoding: str) -> FileHead
     seen: set[str] = set()
     for col in header:
         key = _norm(col).lower()
-        if key in seen:
+        if key and key in seen:
             raise HeaderProblem(f"столбец «{_norm(col)}» встречается в заголовке дважды")
         seen.add(key)
         if key in by_norm:

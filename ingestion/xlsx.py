@@ -64,6 +64,7 @@ from openpyxl.utils.cell import range_boundaries
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from ingestion.contract import INT, NUMBER, PERSONAL, TASKS, Column, SourceSpec
+from ingestion.messages import broken_book
 from ingestion.reader import FileHeader, HeaderProblem, _norm, unknown_names_note
 
 CHUNK_ROWS = 50_000
@@ -252,7 +253,7 @@ class _Book:
                 self.wb = _load_read_only(self._fh)
         except Exception as exc:
             self._fh.close()
-            reason = _zip_kind(path) or f"повреждённый или неизвестный формат ({exc})"
+            reason = _zip_kind(path) or f"повреждённый или неизвестный формат: {broken_book(exc)}"
             raise HeaderProblem(f"{NOT_XLSX}: {reason}") from exc
 
     def close(self) -> None:
@@ -536,7 +537,7 @@ def read_xlsx_header(path: Path, spec: SourceSpec) -> XlsxHeader:
         except HeaderProblem:
             raise
         except _BROKEN as exc:
-            raise HeaderProblem(f"{NOT_XLSX}: книга повреждена ({exc})") from exc
+            raise HeaderProblem(f"{NOT_XLSX}: {broken_book(exc)}") from exc
     return _header_or_problem(chosen, spec, named)
 
 
@@ -678,7 +679,7 @@ def iter_xlsx_frames(
             raise
         except _BROKEN as exc:
             raise HeaderProblem(
-                f"книга Excel повреждена: лист «{header.sheet}» не дочитан ({exc})"
+                f"книга Excel повреждена: лист «{header.sheet}» не дочитан — {broken_book(exc)}"
             ) from exc
     if frame_rows:
         yield _frame(frame_rows, index, header.columns)
