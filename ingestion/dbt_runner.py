@@ -54,7 +54,7 @@ def run_dbt(args: list[str], dsn: str | None = None, schema_suffix: str = "") ->
             [*args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
         )
     if not result.success:
-        failed = failed_nodes(result.result)
+        failed = failed_nodes(result.result, dsn)
         detail = "; ".join(failed) if failed else str(result.exception or "причина не сообщена")
         raise DbtError(f"dbt {' '.join(args)} не выполнен: {detail}")
 
@@ -62,8 +62,10 @@ def run_dbt(args: list[str], dsn: str | None = None, schema_suffix: str = "") ->
 _KIND_RU = {"model": "модель", "test": "тест", "seed": "справочник", "unit_test": "юнит-тест"}
 
 
-def failed_nodes(run_result) -> list[str]:
-    """'тест <name> (модель <model>): <message>' for every node that failed or errored."""
+def failed_nodes(run_result, dsn: str | None = None) -> list[str]:
+    """'тест <name> (модель <model>) не пройден: <message> — ОО …; файлы …' for every node
+    that failed or errored (the schools and files behind a failing test's rows where the
+    rows carry them)."""
     out = []
     for res in getattr(run_result, "results", None) or []:
         status = str(getattr(res, "status", "")).lower()
@@ -86,8 +88,50 @@ def failed_nodes(run_result) -> list[str]:
         what = message[0] if message else ""
         if failures:
             what = f"нарушений: {failures}"
-        out.append(f"{kind} {name}{where} не пройден: {what}".strip())
+        behind = _behind_failing_rows(dsn, getattr(node, "compiled_code", None)) if dsn else ""
+        out.append(f"{kind} {name}{where} не пройден: {what}{behind}".strip())
     return out
+
+
+_ROW_KEYS = ("school_code", "territory_code", "ate_code", "load_id")
+
+
+def _behind_failing_rows(dsn: str, compiled: str | None) -> str:
+    """' — ОО: …; файлы: …' from the first failing rows of a data test (its compiled SQL,
+    run read-only against the build it tested), or '' when the rows carry neither."""
+    if not compiled or not compiled.lstrip().lower().startswith(("select", "with")):
+        return ""
+    import psycopg2
+
+    try:
+        with psycopg2.connect(dsn) as conn, conn.cursor() as cur:
+            cur.execute("set transaction read only")
+            cur.execute("set local statement_timeout = '30s'")
+            cur.execute(f"select * from ({compiled}) failing limit 50")
+            names = [d.name for d in cur.description]
+            rows = cur.fetchall()
+            found: dict[str, set] = {}
+            for key in _ROW_KEYS:
+                if key in names:
+                    i = names.index(key)
+                    found[key] = {r[i] for r in rows if r[i] is not None}
+            files: list[str] = []
+            if found.get("load_id"):
+                cur.execute(
+                    "select rel_path from audit.loads where load_id = any(%s) order by 1",
+                    (sorted(found["load_id"]),),
+                )
+                files = [r[0] for r in cur.fetchall()]
+        conn.close()
+    except Exception:  # a detail only: the failure itself is reported anyway
+        return ""
+    parts = []
+    schools = found.get("school_code") or found.get("territory_code") or set()
+    if schools:
+        parts.append("территории/ОО: " + ", ".join(sorted(map(str, schools))[:10]))
+    if files:
+        parts.append("файлы: " + ", ".join(files[:10]))
+    return (" — " + "; ".join(parts)) if parts else ""
 
 
 def build(dsn: str | None = None, select: str | None = None, schema_suffix: str = "") -> None:
