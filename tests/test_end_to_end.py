@@ -134,6 +134,7 @@ def test_dag_with_failing_dbt_test_keeps_published_marts_and_marks_run_failed(
     runs = rows(warehouse, "select status, message from audit.runs order by run_id")
     assert runs[-1][0] == "failed", runs[-1]
     assert "не пройден" in runs[-1][1] and "int_car_04" in runs[-1][1], runs[-1][1]
+    assert "территории/ОО: 00" in runs[-1][1], runs[-1][1]  # the rows behind the failure
     assert not [r for r in runs if r[0] == "running"]
     assert rows(warehouse, MARTS_DIGEST) == before
     assert rows(
