@@ -6,9 +6,11 @@ every model and every test of it passed, switched in in one transaction.
     swap(run_id)     one transaction: each public schema is renamed away, its shadow takes
                      its name, the old one is dropped, the run is marked 'published'
 
-Grants are in place before the switch: the shadow `marts` / `reference` schemas are created
-with `usage` for the BI role, and dbt's `grants:` config (dbt_project.yml) gives the role
-`select` on every mart and seed as it builds them. A failed build leaves the published
+Grants are part of the build and of the switch, never a later step a failure could skip:
+dbt's `grants:` config (dbt_project.yml) gives the BI role `select` on every mart and seed
+as it builds them, and the switch transaction itself grants `usage` on the schemas it makes
+public. Until then a shadow schema is closed to BI (no `usage`), so an unpublished or failed
+build can never be read by BI users or shown by Metabase. A failed build leaves the published
 schemas as they were (same tables, same rows, same grants); its shadow schemas are kept for
 inspection until the next run's build starts.
 """
@@ -39,16 +41,15 @@ def _shadow_schemas(cur) -> list[str]:
 
 
 def prepare_shadow(run_id: int) -> str:
-    """Drop shadow schemas of earlier runs, create this run's with the BI grants."""
-    grantee = db.ensure_bi_role()
+    """Drop shadow schemas of earlier runs, create this run's (closed to BI)."""
     suffix = shadow_suffix(run_id)
     with db.transaction() as conn, conn.cursor() as cur:
         for schema in _shadow_schemas(cur):
             cur.execute(f'drop schema "{schema}" cascade')
         for schema in BUILT_SCHEMAS:
+            # no `usage` for BI here: an unpublished (or failed) build stays unreadable; the
+            # switch grants it in the same transaction that makes the build public
             cur.execute(f"create schema {schema}{suffix}")
-            if schema in BI_SCHEMAS:
-                cur.execute(f"grant usage on schema {schema}{suffix} to {grantee}")
     return suffix
 
 
