@@ -54,7 +54,7 @@ def run_dbt(args: list[str], dsn: str | None = None, schema_suffix: str = "") ->
             [*args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
         )
     if not result.success:
-        failed = failed_nodes(result.result, dsn)
+        failed = failed_nodes(result.result, dsn or get_settings().dsn)
         detail = "; ".join(failed) if failed else str(result.exception or "причина не сообщена")
         raise DbtError(f"dbt {' '.join(args)} не выполнен: {detail}")
 
@@ -99,7 +99,7 @@ _ROW_KEYS = ("school_code", "territory_code", "ate_code", "load_id")
 def _behind_failing_rows(dsn: str, compiled: str | None) -> str:
     """' — ОО: …; файлы: …' from the first failing rows of a data test (its compiled SQL,
     run read-only against the build it tested), or '' when the rows carry neither."""
-    if not compiled or not compiled.lstrip().lower().startswith(("select", "with")):
+    if not compiled:
         return ""
     import psycopg2
 

@@ -197,6 +197,14 @@ def reject_unrecognised_file(conn, run_id: int, path: Path, rel_path: str) -> Lo
     )
 
 
+def skip_file(conn, run_id: int, path: Path, rel_path: str, reason: str) -> LoadResult:
+    """A file outside the sources this version loads: not read, recorded and reported."""
+    load_id = _open_load(conn, run_id, "unknown", path, rel_path, sha256_of(path))
+    _finish(conn, load_id, "skipped", f"Файл не загружен: {reason}")
+    print(f"  ПРОПУЩЕН {rel_path}: {reason}", flush=True)
+    return LoadResult(load_id, "unknown", rel_path, "skipped", f"Файл не загружен: {reason}")
+
+
 def reject_link(conn, run_id: int, path: Path, rel_path: str) -> LoadResult:
     """A symbolic link (or a path leaving the landing folder): rejected unread — nothing of
     what it points to is opened, copied or quoted."""

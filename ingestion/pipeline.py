@@ -10,6 +10,7 @@ transaction, Data Docs, audit page). A failure anywhere closes the run as failed
 from __future__ import annotations
 
 import fnmatch
+import os
 import sys
 import time
 from dataclasses import dataclass, field
@@ -114,6 +115,34 @@ def discover(landing: Path) -> tuple[dict[str, list[Path]], list[Path]]:
     return found, sorted(p for p in stray if p not in claimed)
 
 
+# Folders of the contract this version does not load yet (their files are reported).
+NOT_YET_LOADED = {"regional/diagnostic": "региональные диагностические работы"}
+
+
+def outside_sources(landing: Path) -> list[tuple[Path, str]]:
+    """Files of the landing folder that belong to no source this version loads — each with
+    the reason it is skipped (links are never followed: os.walk does not enter them)."""
+    known = {SOURCES[n].folder for n in SOURCE_ORDER}
+    out: list[tuple[Path, str]] = []
+    for top, dirs, files in os.walk(landing):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        folder = Path(top).relative_to(landing).as_posix()
+        if folder in known:
+            continue  # discover() reports what is wrong there
+        for name in sorted(files):
+            if name.startswith("."):
+                continue
+            path = Path(top) / name
+            title = NOT_YET_LOADED.get(folder)
+            reason = (
+                f"источник «{title}» ({folder}) этой версией ещё не загружается"
+                if title
+                else "файл вне папок источников по контракту (см. sources.md, «Landing layout»)"
+            )
+            out.append((path, reason))
+    return out
+
+
 def ingest(landing: Path | str, run_id: int, sources: tuple[str, ...] = SOURCE_ORDER) -> StepReport:
     """Stage the landing files of `sources`: read, check, pseudonymise, COPY (see loader)."""
     with run_control.step(run_id, "ingest"):
@@ -137,8 +166,15 @@ def _ingest(landing: Path | str, run_id: int, sources: tuple[str, ...]) -> StepR
             report.notices.append(note)
             log(note)
     files = [(name, p) for name in sources for p in found.get(name, [])]
+    elsewhere = outside_sources(landing) if "municipalities" in sources else []
     conn = db.connect()
     try:
+        for path, reason in elsewhere:
+            rel = str(path.relative_to(landing))
+            if path.is_symlink():
+                report.results.append(loader.reject_link(conn, run_id, path, rel))
+            else:
+                report.results.append(loader.skip_file(conn, run_id, path, rel, reason))
         for path in stray:
             rel = str(path.relative_to(landing))
             if leaves_landing(landing, path):
@@ -327,7 +363,7 @@ def run_summary(run_id: int) -> dict:
         f" {corrected} (пар файлов: {pairs}), строк восстановлено — {restored}"
     )
     if counts.get("skipped"):
-        message += f"; отозванных файлов пропущено: {counts['skipped']}"
+        message += f"; пропущено файлов (отозванных или вне источников): {counts['skipped']}"
     return {
         "message": message,
         "counts": counts,

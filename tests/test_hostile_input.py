@@ -99,6 +99,17 @@ def build_landing(root: Path, outside: Path) -> None:
     (outside / "passwd").write_text(SECRET_LINE + "\n", encoding="utf-8")
     os.symlink(outside / "passwd", ege / "passwd.csv")
 
+    # broken files: the parser's and the zip reader's English must not reach the message
+    good_lines = write_ege(ege / "broken_fields.csv", [ege_row(), ege_row(subject=2)])
+    lines = good_lines.read_text(encoding="utf-8").splitlines()
+    lines[2] += ";лишнее;ещё"
+    good_lines.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
+
+    # contract folders this version does not load, and a file outside every folder
+    (root / "regional/diagnostic").mkdir(parents=True)
+    (root / "regional/diagnostic/dr_2024.csv").write_text("Учебный год;Номер ДР\n", "utf-8")
+    (root / "readme.txt").write_text("пояснения поставщика", encoding="utf-8")
+
     career = root / "uploads/career"
     xlsx(career / "=1+1.xlsx", "Отчёт", [CAREER_HEADERS, career_row()])
     xlsx(
@@ -107,6 +118,8 @@ def build_landing(root: Path, outside: Path) -> None:
         [CAREER_HEADERS, career_row(school="270002"),
          career_row(school="270003", grads_9=20, continued=25)],
     )  # fmt: skip
+    whole = xlsx(career / "truncated.xlsx", "Отчёт", [CAREER_HEADERS, career_row()])
+    whole.write_bytes(whole.read_bytes()[:1500])
     oly = root / "uploads/olympiad"
     xlsx(
         oly / "headerless.xlsx",
@@ -165,6 +178,28 @@ def load_of(hostile, rel):
     )
     assert rows, f"{rel} not in audit.loads"
     return rows[0]
+
+
+def test_parser_and_zip_errors_are_told_in_russian(hostile):
+    expected = {
+        "fis_gia/ege/broken_fields.csv": "в строке 3 полей 21, а в заголовке 19",
+        "uploads/career/truncated.xlsx": "файл не является книгой Excel (.xlsx)",
+    }
+    for rel, text in expected.items():
+        _, status, message = load_of(hostile, rel)
+        assert status == "rejected" and text in message, message
+        words = set(re.findall(r"[A-Za-z]{3,}", message.split("Копия файла")[0]))
+        assert words <= {"CSV", "XLSX", "xlsx", "Excel"}, (rel, message)
+
+
+def test_files_outside_loaded_sources_are_reported_not_silently_ignored(hostile):
+    for rel, text in (
+        ("regional/diagnostic/dr_2024.csv", "ещё не загружается"),
+        ("readme.txt", "вне папок источников"),
+    ):
+        _, status, message = load_of(hostile, rel)
+        assert status == "skipped" and text in message, message
+        assert f"ПРОПУЩЕН {rel}" in hostile["out"]
 
 
 def test_region_still_publishes(hostile):
