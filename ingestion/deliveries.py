@@ -74,18 +74,18 @@ class Applied:
             )
         if self.replaced_version:
             out.append(
-                f"файл {rel_path} заменён новой версией: строки прежней версии (загрузка"
-                f" №{self.replaced_version}, {self.replaced_version_rows} строк) удалены"
+                f"файл {rel_path} заменён новой версией: строки прежней версии удалены"
+                f" (загрузка №{self.replaced_version}, строк: {self.replaced_version_rows})"
             )
         for other, n in sorted(self.corrected.items()):
             out.append(f"файл {rel_path} исправил {n} {_rows(n)} файла {other}")
         for other, n in sorted(self.corrected_by.items()):
             out.append(
-                f"{n} {_rows(n)} файла {rel_path} уже исправлены более поздним файлом {other}"
+                f"строки файла {rel_path} уже исправлены более поздним файлом {other}: строк: {n}"
             )
         for other, n in sorted(self.restored.items()):
             out.append(
-                f"восстановлено {n} {_rows(n)} файла {other} (исправлявшие их строки удалены)"
+                f"строки файла {other} снова действуют (исправлявшие их строки удалены): строк: {n}"
             )
         return out
 

@@ -101,8 +101,8 @@ def stage_file(
         _finish(conn, load_id, status, message)
         for line in lines:
             print(f"  ЗАМЕНА: {line}", flush=True)
-        if delivery.kind == "withdrawn":
-            print(f"  {rel_path}: {delivery.message}", flush=True)
+        if delivery.kind in ("withdrawn", "same_content"):  # a skip is never silent
+            print(f"  ПРОПУЩЕН {rel_path}: {delivery.message}", flush=True)
         return LoadResult(load_id, spec.name, rel_path, status, message, events=lines)
     if delivery.redelivery_of or delivery.precedence:
         with conn.cursor() as cur:

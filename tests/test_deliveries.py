@@ -118,6 +118,7 @@ def test_same_bytes_under_two_names_load_once(warehouse, landing, capsys):
     shutil.copy(landing / "fis_gia/ege/a.csv", landing / "fis_gia/ege/a_copy.csv")
     rc, out = run(landing, capsys)
     assert rc == 0
+    assert "ПРОПУЩЕН fis_gia/ege/a_copy.csv: то же содержимое уже загружено" in out
     assert query(warehouse, "select count(*) from raw.gia_results") == [(2,)]
     assert query(
         warehouse, "select rel_path, status from audit.loads where source = 'ege' order by 1"
@@ -146,7 +147,7 @@ def test_withdraw_then_redeliver(warehouse, landing, capsys):
     assert cli_main(["withdraw", "b.csv", "--reason", "доставлен по ошибке"]) == 0
     out = capsys.readouterr().out
     assert "Файл fis_gia/ege/b.csv" in out and "отозван: удалено строк: 1" in out
-    assert "Восстановлено 1 строку файла fis_gia/ege/a.csv" in out
+    assert "Строки файла fis_gia/ege/a.csv снова действуют" in out and "строк: 1" in out
     assert query(warehouse, CURRENT) == [(1, "основной", 20), (2, "основной", 40)]
     events = query(warehouse, "select event, rows_removed, reason from audit.load_events")
     assert events == [("withdrawn", 1, "доставлен по ошибке")]
