@@ -61,7 +61,7 @@ def database_problem(exc: BaseException) -> str:
     """A PostgreSQL error for the run's output, in Russian (SQLSTATE code kept)."""
     code = getattr(exc, "pgcode", None)
     name = type(exc).__name__
-    if name in ("OperationalError", "InterfaceError") and not code:
+    if not code:  # no SQLSTATE: the connection itself broke (server gone, restarted)
         return (
             "нет соединения с базой данных хранилища (сервер недоступен или перезапущен);"
             " проверьте PostgreSQL и EDU_DWH_DSN и запустите конвейер снова — загруженные"

@@ -520,3 +520,42 @@ def test_sigkill_during_dbt_then_rerun_equals_clean_run(warehouse, landing, spaw
     at_kill, _ = kill_and_rerun(warehouse, landing, spawn, clean_run, building, threshold=10)
     assert set(at_kill["loads"]) <= {"loaded", "rejected"}, at_kill  # every file committed
     assert at_kill["published"] == []  # the half-built marts never reached BI
+
+
+def test_database_restarted_mid_run_then_rerun_equals_clean_run(
+    landing, spawn, clean_run, tmp_path
+):
+    """The warehouse's PostgreSQL crashes (immediate stop) while files are being committed:
+    the run fails with one Russian line (no traceback flood), and after the restart the next
+    run ends exactly where an uninterrupted run ends."""
+    import pgserver
+    from pgserver._commands import pg_ctl
+
+    base = Path("/tmp") / f"edu_dwh_crash_{uuid.uuid4().hex[:8]}"
+    server = pgserver.get_server(str(base), cleanup_mode="stop")
+    try:
+        dsn = create_database(server)
+        env = cli_env(dsn, tmp_path / "state")
+        victim = spawn(landing, env)
+        wait_for(
+            "files committed in validate",
+            dsn,
+            KILL_POINTS["validate"],
+            lambda v: v is not None and v >= 5,
+            victim,
+        )
+        pg_ctl(["-m", "immediate", "-w", "stop"], pgdata=server.pgdata, user=server.system_user)
+        assert victim.wait() == 1, victim.tail()
+        err = victim.stderr
+        assert "Traceback" not in err and len(err.splitlines()) <= 10, victim.tail()
+        assert "ОШИБКА:" in err and "базой данных хранилища" in err, victim.tail()
+
+        server.ensure_postgres_running()
+        rerun = spawn(landing, env)
+        assert rerun.wait() == clean_run["rc"], rerun.tail()
+        history = runs(dsn)
+        assert [r[1] for r in history] == ["interrupted", "published"], history
+        assert_nothing_left_over(dsn)
+        assert_same_state(warehouse_state(dsn), clean_run["state"])
+    finally:
+        server.cleanup()
