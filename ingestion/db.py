@@ -191,6 +191,8 @@ def raw_ddl() -> str:
             f"alter table raw.{table} add column if not exists replaced_by bigint;"
             f"create index if not exists {table}_load_idx on raw.{table} (load_id);"
             f"create index if not exists {table}_nk_idx on raw.{table} (nk);"
+            f"create index if not exists {table}_nk_missing_idx on raw.{table} (load_id)"
+            f" where nk is null;"
         )
     return "\n".join(parts)
 

@@ -250,6 +250,31 @@ def _resolve(cur, spec: SourceSpec, run_id: int | None) -> tuple[dict, dict]:
     return replaced, restored
 
 
+def backfill_keys(cur) -> int:
+    """Rows loaded before natural keys existed (nk NULL): compute their key and resolve which
+    row is current, once (a partial index finds them at no cost afterwards)."""
+    total = 0
+    for spec in SOURCES.values():
+        if not spec.natural_key:
+            continue
+        table = spec.raw_table
+        same_source = " and ".join(f"{c} = {int(v)}" for c, v in spec.constants.items())
+        where = "nk is null" + (f" and {same_source}" if same_source else "")
+        cur.execute(f"select 1 from {table} where {where} limit 1")
+        if not cur.fetchone():
+            continue
+        cur.execute("drop table if exists _touched")
+        cur.execute(
+            f"create temp table _touched on commit drop as with filled as ("
+            f" update {table} set nk = {nk_expression(spec)} where {where} returning nk)"
+            " select distinct nk from filled"
+        )
+        cur.execute("select count(*) from _touched")
+        total += cur.fetchone()[0]
+        _resolve(cur, spec, None)
+    return total
+
+
 def _paths(cur, load_ids) -> dict[int, str]:
     ids = sorted({i for i in load_ids if i is not None})
     if not ids:

@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingestion import db, loader, publication, run_control
+from ingestion import db, deliveries, loader, publication, run_control
 from ingestion.audit_report import write_audit_report
 from ingestion.config import get_settings, reports_dir
 from ingestion.contract import SOURCE_ORDER, SOURCES
@@ -59,7 +59,10 @@ def prepare(landing: Path | str, owner: str = "airflow", wait_s: float = 0, hold
         with conn.cursor() as cur:
             cur.execute("begin")
             db.ensure_schema(conn)
+            keyed = deliveries.backfill_keys(cur)  # a warehouse from before natural keys
             cur.execute("commit")
+        if keyed:
+            log(f"Естественные ключи вычислены для ранее загруженных строк: ключей {keyed}.")
         stale = loader.abandon_stale_stages(conn)
         if stale:
             log(f"Предыдущий запуск был прерван: {stale} незавершённых загрузок помечены.")

@@ -291,3 +291,31 @@ def test_two_parts_per_year_equal_one_file_per_year(pg_server, tmp_path, capsys)
     assert "замен: файлов новой версией — 0" in p["out"]
     assert len(s["marts"][0]) > 100
     assert p["marts"] == s["marts"]  # every indicator and rating as with one file per year
+
+
+def test_rows_loaded_before_natural_keys_get_them_on_the_next_run(warehouse, landing):
+    """A warehouse upgraded from a version without natural keys: the next run computes the
+    keys of the old rows and keeps the later delivery's row current."""
+    assert run(landing)[0] == 0  # schema + reference
+    with psycopg2.connect(warehouse) as conn, conn.cursor() as cur:
+        cur.execute(
+            "insert into audit.loads (run_id, source, rel_path, file_name, sha256, status)"
+            " values (1, 'ege', 'fis_gia/ege/old.csv', 'old.csv', 'x1', 'loaded'),"
+            " (1, 'ege', 'fis_gia/ege/old_fix.csv', 'old_fix.csv', 'x2', 'loaded')"
+            " returning load_id"
+        )
+        first, second = (r[0] for r in cur.fetchall())
+        for load_id, score in ((first, 20), (second, 23)):
+            cur.execute(
+                "insert into raw.gia_results (load_id, source_row, gia_level, year, stage,"
+                " exam_date, form, ate_code, school_code, category, person_key,"
+                " subject_code, test_score, status) values (%s, 1, 11, 2023, 'основной',"
+                " '2023-06-03', 'ЕГЭ', '01', '270001', 'ВТГ', 'p1', 1, %s, 'действителен')",
+                (load_id, score),
+            )
+    assert run(landing)[0] == 0
+    assert query(
+        warehouse,
+        "select test_score, replaced_by from raw.gia_results order by load_id",
+    ) == [(20, second), (23, None)]
+    assert query(warehouse, "select count(*) from raw.gia_results where nk is null") == [(0,)]
