@@ -1,11 +1,13 @@
-"""Stage a file into raw._stage_<load_id>, then commit it: quarantine, replace, insert.
+"""Stage a file into raw._stage_<load_id>, then commit it: quarantine, versions, insert.
 
-`stage_file` reads a landing file in chunks and COPYs every row (accepted or not) into its
-stage table with the reason it would be rejected. `commit_load` adds the checks that need
-the database (registry codes, duplicate sittings), runs the Great Expectations suite on
-the pseudonymised stage, and then, in ONE transaction, moves rejected rows to
-audit.quarantine, deletes the rows of the load(s) this file replaces and inserts the
-accepted rows into the raw table.
+`stage_file` first decides what the delivered file is (ingestion/deliveries.py: new, a new
+version of its name, unchanged, the same bytes as another file, withdrawn), then reads it
+in chunks and COPYs every row (accepted or not) into its stage table with the reason it
+would be rejected. `commit_load` adds the checks that need the database (registry codes,
+repeated natural keys), runs the Great Expectations suite on the pseudonymised stage, and
+then, in ONE transaction, moves rejected rows to audit.quarantine, retires the previous
+version of the same file, inserts the accepted rows and resolves which row of each natural
+key is current (deliveries.apply_load).
 """
 
 from __future__ import annotations
