@@ -142,6 +142,9 @@ def run_dag(landing: Path, dag_id: str = "edu_dwh_pipeline") -> int:
 
     env = airflow_env()
     env["EDU_DWH_LANDING"] = str(landing)
+    # `airflow dags test` runs the whole DAG in this one child process: a DAG run left
+    # 'running' by an earlier, interrupted demo is dead as soon as no step holds the lock
+    env.setdefault("EDU_DWH_RUN_STALE_S", "0")
     airflow = str(Path(sys.executable).parent / "airflow")
     subprocess.run([airflow, "db", "migrate"], env=env, check=True, stdout=subprocess.DEVNULL)
     conf = json.dumps({"landing": str(landing)})
