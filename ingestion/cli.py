@@ -279,7 +279,13 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_summary)
 
     args = parser.parse_args(argv)
-    return args.func(args)
+    import psycopg2
+
+    try:
+        return args.func(args)
+    except psycopg2.Error as exc:  # any command: the database's English never reaches people
+        print(f"ОШИБКА: {_say(exc)}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

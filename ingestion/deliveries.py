@@ -63,6 +63,9 @@ class Applied:
     corrected: dict[str, int] = field(default_factory=dict)  # other file -> rows displaced
     corrected_by: dict[str, int] = field(default_factory=dict)  # rows of this file displaced
     restored: dict[str, int] = field(default_factory=dict)  # file -> rows current again
+    # (correcting file, corrected file) -> rows, between two other files (after a version
+    # of this file went away, a third file's row may now be displaced by a fourth's)
+    between: dict[tuple[str, str], int] = field(default_factory=dict)
     redelivery_of: int | None = None
 
     def lines(self, rel_path: str) -> list[str]:
@@ -79,6 +82,8 @@ class Applied:
             )
         for other, n in sorted(self.corrected.items()):
             out.append(f"файл {rel_path} исправил {n} {_rows(n)} файла {other}")
+        for (newer, older), n in sorted(self.between.items()):
+            out.append(f"файл {newer} исправил {n} {_rows(n)} файла {older}")
         for other, n in sorted(self.corrected_by.items()):
             out.append(
                 f"строки файла {rel_path} уже исправлены более поздним файлом {other}: строк: {n}"
@@ -289,6 +294,22 @@ def _remove_load(cur, spec: SourceSpec, load_id: int) -> int:
     return cur.rowcount
 
 
+def _retire_version(cur, spec: SourceSpec, previous: int, by_load: int, run_id: int) -> int:
+    """The previous version of a file gives way to load `by_load`: its rows go, it becomes
+    'superseded', the event is audited. Returns the rows removed (keys: caller's _touched)."""
+    removed = _remove_load(cur, spec, previous)
+    cur.execute(
+        "update audit.loads set status = 'superseded', superseded_by = %s where load_id = %s",
+        (by_load, previous),
+    )
+    cur.execute(
+        "insert into audit.load_events (run_id, load_id, event, by_load_id, rows_removed, actor)"
+        " values (%s, %s, 'new_version', %s, %s, %s)",
+        (run_id, previous, by_load, removed, actor()),
+    )
+    return removed
+
+
 # ---------------------------------------------------------------------------------------
 # committing, replacing, withdrawing
 
@@ -327,17 +348,8 @@ def apply_load(
     inserted = cur.rowcount
     _touched(cur, table, [load_id, *previous])
     for prev in previous:
-        removed = _remove_load(cur, spec, prev)
-        cur.execute(
-            "update audit.loads set status = 'superseded', superseded_by = %s where load_id = %s",
-            (load_id, prev),
-        )
-        cur.execute(
-            "insert into audit.load_events (run_id, load_id, event, by_load_id, rows_removed,"
-            " actor) values (%s, %s, 'new_version', %s, %s, %s)",
-            (run_id, prev, load_id, removed, actor()),
-        )
-        applied.replaced_version, applied.replaced_version_rows = prev, removed
+        applied.replaced_version = prev
+        applied.replaced_version_rows = _retire_version(cur, spec, prev, load_id, run_id)
     if redelivery_of:
         cur.execute(
             "insert into audit.load_events (run_id, load_id, event, by_load_id, actor)"
@@ -352,8 +364,8 @@ def apply_load(
         elif old == load_id:
             applied.corrected_by[paths[new]] = applied.corrected_by.get(paths[new], 0) + n
         else:  # a third file's row now displaced by a fourth (after a version was removed)
-            key = f"{paths[new]} → {paths[old]}"
-            applied.corrected[key] = applied.corrected.get(key, 0) + n
+            key = (paths[new], paths[old])
+            applied.between[key] = applied.between.get(key, 0) + n
     for old, n in restored.items():
         if old != load_id:
             applied.restored[paths[old]] = n
@@ -365,23 +377,15 @@ def retire_for_same_content(
 ) -> Applied:
     """A new version of a file whose bytes are already loaded from another file: the
     previous version's rows go (the other file holds the data)."""
-    applied = Applied()
     _touched(cur, spec.raw_table, [previous])
-    removed = _remove_load(cur, spec, previous)
-    cur.execute(
-        "update audit.loads set status = 'superseded', superseded_by = %s where load_id = %s",
-        (load_id, previous),
-    )
-    cur.execute(
-        "insert into audit.load_events (run_id, load_id, event, by_load_id, rows_removed, actor)"
-        " values (%s, %s, 'new_version', %s, %s, %s)",
-        (run_id, previous, load_id, removed, actor()),
-    )
+    removed = _retire_version(cur, spec, previous, load_id, run_id)
     _, restored = _resolve(cur, spec, run_id)
     paths = _paths(cur, restored)
-    applied.replaced_version, applied.replaced_version_rows = previous, removed
-    applied.restored = {paths[k]: v for k, v in restored.items()}
-    return applied
+    return Applied(
+        replaced_version=previous,
+        replaced_version_rows=removed,
+        restored={paths[k]: v for k, v in restored.items()},
+    )
 
 
 class UnknownLoad(LookupError):

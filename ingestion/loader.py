@@ -106,7 +106,7 @@ def stage_file(
         if delivery.kind in ("withdrawn", "same_content"):  # a skip is never silent
             print(f"  ПРОПУЩЕН {rel_path}: {delivery.message}", flush=True)
         return LoadResult(load_id, spec.name, rel_path, status, message, events=lines)
-    if delivery.redelivery_of or delivery.precedence:
+    if delivery.precedence is not None:  # a re-delivery keeps its old precedence
         with conn.cursor() as cur:
             cur.execute(
                 "update audit.loads set precedence = %s where load_id = %s",
@@ -171,13 +171,14 @@ def _header_notes(header) -> list[str]:
 def _open_load(
     conn, run_id: int, source: str, path: Path, rel_path: str, sha: str, mtime_ns=None
 ) -> int:
-    """The manifest row of a file about to be processed (status 'staging'), committed."""
+    """The manifest row of a file about to be processed (status 'staging'), committed.
+    The size is the entry's own (lstat): a link is never followed."""
     with conn.cursor() as cur:
         cur.execute(
             "insert into audit.loads (run_id, source, rel_path, file_name, sha256, size_bytes,"
             " file_mtime_ns, status) values (%s, %s, %s, %s, %s, %s, %s, 'staging')"
             " returning load_id",
-            (run_id, source, rel_path, path.name, sha, path.stat().st_size, mtime_ns),
+            (run_id, source, rel_path, path.name, sha, path.lstat().st_size, mtime_ns),
         )
         load_id = cur.fetchone()[0]
     conn.commit()
@@ -210,15 +211,8 @@ def skip_file(conn, run_id: int, path: Path, rel_path: str, reason: str) -> Load
 def reject_link(conn, run_id: int, path: Path, rel_path: str) -> LoadResult:
     """A symbolic link (or a path leaving the landing folder): rejected unread — nothing of
     what it points to is opened, copied or quoted."""
-    marker = hashlib.sha256(f"link:{rel_path}".encode()).hexdigest()
-    with conn.cursor() as cur:
-        cur.execute(
-            "insert into audit.loads (run_id, source, rel_path, file_name, sha256, status)"
-            " values (%s, 'unknown', %s, %s, %s, 'staging') returning load_id",
-            (run_id, rel_path, path.name, marker),
-        )
-        load_id = cur.fetchone()[0]
-    conn.commit()
+    marker = hashlib.sha256(f"link:{rel_path}".encode()).hexdigest()  # its bytes: unread
+    load_id = _open_load(conn, run_id, "unknown", path, rel_path, marker)
     reason = (
         "символическая ссылка (или путь за пределы папки приёма): такие файлы не читаются"
         " и не принимаются — положите в папку приёма сам файл"

@@ -3,19 +3,9 @@
 from __future__ import annotations
 
 from ingestion import db, deliveries, run_control
+from ingestion.audit_report import STATUS_RU
 from ingestion.contract import SOURCES
 
-STATUS_RU = {
-    "loaded": "загружен",
-    "superseded": "заменён новой версией",
-    "withdrawn": "отозван",
-    "duplicate": "повтор",
-    "skipped": "пропущен (отозван)",
-    "rejected": "отклонён",
-    "abandoned": "прерван",
-    "staged": "в обработке",
-    "staging": "в обработке",
-}
 DEFAULT_STATUSES = ("loaded", "superseded", "withdrawn")
 
 

@@ -21,7 +21,6 @@ from ingestion.audit_report import write_audit_report
 from ingestion.config import get_settings, reports_dir
 from ingestion.contract import SOURCE_ORDER, SOURCES
 
-BI_ROLE = db.BI_ROLE
 REFERENCE_SOURCES = ("municipalities", "schools", "targets")
 GIA_SOURCES = ("ege", "oge")
 OKO_SOURCES = ("vpr",)
@@ -124,7 +123,8 @@ NOT_YET_LOADED = {"regional/diagnostic": "региональные диагно�
 
 def outside_sources(landing: Path) -> list[tuple[Path, str]]:
     """Files of the landing folder that belong to no source this version loads — each with
-    the reason it is skipped (links are never followed: os.walk does not enter them)."""
+    the reason it is skipped. Links are never followed (os.walk does not enter them); a
+    linked folder is listed like a file, so the caller rejects it unread."""
     known = {SOURCES[n].folder for n in SOURCE_ORDER}
     out: list[tuple[Path, str]] = []
     for top, dirs, files in os.walk(landing):
@@ -132,7 +132,13 @@ def outside_sources(landing: Path) -> list[tuple[Path, str]]:
         folder = Path(top).relative_to(landing).as_posix()
         if folder in known:
             continue  # discover() reports what is wrong there
-        for name in sorted(files):
+        linked = [
+            d
+            for d in dirs
+            if (Path(top) / d).is_symlink()
+            and (Path(top) / d).relative_to(landing).as_posix() not in known  # discover()'s
+        ]
+        for name in sorted([*files, *linked]):
             if name.startswith("."):
                 continue
             path = Path(top) / name
@@ -318,11 +324,6 @@ def fail(run_id: int, reason: str) -> None:
         write_audit_report(run_id)
     except Exception:  # pragma: no cover - the page is a convenience; the status is what counts
         pass
-
-
-def grant_bi_access() -> None:
-    """BI readers (role edu_dwh_bi_reader) read marts and reference, nothing else."""
-    publication.grant_bi_access()
 
 
 def run_summary(run_id: int) -> dict:

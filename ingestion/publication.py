@@ -24,7 +24,6 @@ from ingestion import db, run_control
 BUILT_SCHEMAS = ("staging", "intermediate", "marts", "reference")  # what dbt writes
 BI_SCHEMAS = ("marts", "reference")  # what BI users may read
 CLOSED_SCHEMAS = ("raw", "audit", "staging", "intermediate")
-BI_ROLE = db.BI_ROLE
 SHADOW_MARK = "__build_"
 
 
@@ -96,7 +95,7 @@ def _grant(cur, grantee: str) -> None:
         cur.execute(f"grant select on all tables in schema {schema} to {grantee}")
     for schema in CLOSED_SCHEMAS:
         cur.execute(f"create schema if not exists {schema}")
-        if grantee == BI_ROLE:
+        if grantee == db.BI_ROLE:
             cur.execute(f"revoke all on schema {schema} from {grantee}")
             cur.execute(f"revoke all on all tables in schema {schema} from {grantee}")
 

@@ -83,6 +83,7 @@ _KEY_TABLE = str.maketrans(
 )
 _ZERO_PAD = re.compile(r"^0{2,}$")
 _NUMBER_TEXT = re.compile(r"^[+-]?\d+(\.\d+)?$")
+_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")  # a cell formula element, any prefix
 _MERGE_REF = re.compile(
     rb"<(?:[A-Za-z_][\w.-]*:)?mergeCell\b[^>]*?\bref=[\"']([A-Z]+\d+(?::[A-Z]+\d+)?)[\"']"
 )
@@ -243,6 +244,7 @@ class _Book:
     """A read-only openpyxl workbook and the file handle behind it (close it!)."""
 
     def __init__(self, path: Path):
+        self._scans: dict[str, tuple[list, bool]] = {}  # sheet part → (merges, has formulas)
         reason = _sniff_not_xlsx(path)
         if reason:
             raise HeaderProblem(f"{NOT_XLSX}: {reason}")
@@ -285,10 +287,9 @@ class _Book:
 
         from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
-        archive = getattr(self.wb, "_archive", None)
-        part = getattr(ws, "_worksheet_path", None)
-        if archive is None or part is None:
-            return set()
+        if not self._scan(ws)[1]:
+            return set()  # no formula in the sheet: no XML parse needed
+        archive, part = self.wb._archive, ws._worksheet_path
         found: set[tuple[int, int]] = set()
         with archive.open(part) as src:
             for _event, el in ET.iterparse(src, events=("end",)):
@@ -312,11 +313,19 @@ class _Book:
     def merges(self, ws) -> list[tuple[int, int, int, int]]:
         """Merged ranges (min_row, min_col, max_row, max_col) of a sheet, 1-based, read by
         streaming its XML part (read-only worksheets do not expose them)."""
+        return self._scan(ws)[0]
+
+    def _scan(self, ws) -> tuple[list[tuple[int, int, int, int]], bool]:
+        """One streaming pass over a sheet's XML part: its merged ranges, and whether it
+        holds any formula at all (cached per sheet)."""
         archive = getattr(self.wb, "_archive", None)
         part = getattr(ws, "_worksheet_path", None)
         if archive is None or part is None:
-            return []
+            return [], False
+        if part in self._scans:
+            return self._scans[part]
         out: list[tuple[int, int, int, int]] = []
+        formulas = False
         tail = b""
         with archive.open(part) as src:
             while True:
@@ -324,13 +333,15 @@ class _Book:
                 if not block:
                     break
                 buf = tail + block
+                formulas = formulas or _FORMULA_TAG.search(buf) is not None
                 last = 0
                 for m in _MERGE_REF.finditer(buf):
                     min_col, min_row, max_col, max_row = range_boundaries(m.group(1).decode())
                     out.append((min_row, min_col, max_row, max_col))
                     last = m.end()
                 tail = buf[max(last, len(buf) - 256) :]
-        return out
+        self._scans[part] = (out, formulas)
+        return self._scans[part]
 
 
 def _rows(ws, max_row: int | None = None) -> Iterator[tuple[int, tuple]]:

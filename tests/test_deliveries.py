@@ -319,3 +319,21 @@ def test_rows_loaded_before_natural_keys_get_them_on_the_next_run(warehouse, lan
         "select test_score, replaced_by from raw.gia_results order by load_id",
     ) == [(20, second), (23, None)]
     assert query(warehouse, "select count(*) from raw.gia_results where nk is null") == [(0,)]
+
+
+def test_new_version_hands_a_key_back_to_the_next_latest_file(warehouse, landing, capsys):
+    """a < b < c hold the same key; c's new version drops it: b's row is current again and
+    the run says that b now corrects a (a pair of two other files)."""
+    write_ege(landing / "fis_gia/ege/a.csv", [ege_row(test=20)])
+    assert run(landing)[0] == 0
+    write_ege(landing / "fis_gia/ege/b.csv", [ege_row(test=22)])
+    assert run(landing)[0] == 0
+    c = write_ege(landing / "fis_gia/ege/c.csv", [ege_row(test=24)])
+    assert run(landing)[0] == 0
+    write_ege(c, [ege_row(subject=2, test=40)])
+    touch_later(c)
+    rc, out = run(landing, capsys)
+    assert rc == 0
+    assert query(warehouse, CURRENT) == [(1, "основной", 22), (2, "основной", 40)]
+    assert "файл fis_gia/ege/b.csv исправил 1 строку файла fis_gia/ege/a.csv" in out
+    assert "строки файла fis_gia/ege/b.csv снова действуют" in out
