@@ -27,8 +27,8 @@ test: $(STAMP) ## the full test suite (what CI runs)
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP) ## ruff lint + format check
-	$(BIN)/ruff check ingestion expectations metabase dags tests bench
-	$(BIN)/ruff format --check ingestion expectations metabase dags tests bench
+	$(BIN)/ruff check sources ingestion expectations orchestration reporting synthetic metabase dags tests bench
+	$(BIN)/ruff format --check sources ingestion expectations orchestration reporting synthetic metabase dags tests bench
 
 bench: $(STAMP) ## ingestion benchmarks (ratios against a baseline in the same run)
 	$(BIN)/python -m bench.run

@@ -49,7 +49,7 @@ _CHILD = """
 import os, sys, threading, time
 from pathlib import Path
 from ingestion import db, loader
-from ingestion.contract import SOURCES
+from sources import SOURCES
 from ingestion.config import get_settings
 get_settings()
 page = os.sysconf("SC_PAGE_SIZE")
@@ -96,11 +96,12 @@ def main() -> None:
     server = pgserver.get_server(str(work / "pg"), cleanup_mode="stop")
     os.environ["EDU_DWH_DSN"] = server.get_uri()
 
-    from ingestion import db, loader, pipeline
+    from ingestion import db, loader
     from ingestion.config import get_settings
-    from ingestion.contract import SOURCES
-    from ingestion.generator import generate
     from ingestion.reader import read_chunks, read_header
+    from orchestration import pipeline
+    from sources import SOURCES
+    from synthetic import generate
 
     get_settings.cache_clear()
     landing = work / "landing"

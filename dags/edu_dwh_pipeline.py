@@ -1,6 +1,6 @@
 """edu_dwh_pipeline — landing folder → validated raw → dbt marts → published.
 
-Thin wiring only: every task calls one function of `ingestion.pipeline`, the same ones
+Thin wiring only: every task calls one function of `orchestration.pipeline`, the same ones
 `edu-dwh run` calls. A failed blocking check stops the run before dbt and publishing; dbt
 builds into shadow schemas that `publish` switches in only when everything passed; if any
 task fails, `close_failed_run` records the failure in audit.runs (and fails the DAG run).
@@ -40,7 +40,7 @@ def _landing() -> str:
 def edu_dwh_pipeline():
     @task
     def prepare() -> int:
-        from ingestion.pipeline import prepare as prepare_run
+        from orchestration.pipeline import prepare as prepare_run
 
         run_id = get_current_context()["run_id"]
         wait_s = float(os.environ.get("EDU_DWH_RUN_WAIT_S", "600"))
@@ -48,25 +48,25 @@ def edu_dwh_pipeline():
 
     @task
     def ingest_reference(dwh_run: int) -> list[str]:
-        from ingestion.pipeline import REFERENCE_SOURCES, ingest
+        from orchestration.pipeline import REFERENCE_SOURCES, ingest
 
         return ingest(_landing(), dwh_run, sources=REFERENCE_SOURCES).notices
 
     @task
     def ingest_fis_gia(dwh_run: int) -> list[str]:
-        from ingestion.pipeline import GIA_SOURCES, ingest
+        from orchestration.pipeline import GIA_SOURCES, ingest
 
         return ingest(_landing(), dwh_run, sources=GIA_SOURCES).notices
 
     @task
     def ingest_fis_oko(dwh_run: int) -> list[str]:
-        from ingestion.pipeline import OKO_SOURCES, ingest
+        from orchestration.pipeline import OKO_SOURCES, ingest
 
         return ingest(_landing(), dwh_run, sources=OKO_SOURCES).notices
 
     @task
     def ingest_uploads(dwh_run: int) -> list[str]:
-        from ingestion.pipeline import UPLOAD_SOURCES, ingest
+        from orchestration.pipeline import UPLOAD_SOURCES, ingest
 
         return ingest(_landing(), dwh_run, sources=UPLOAD_SOURCES).notices
 
@@ -74,8 +74,8 @@ def edu_dwh_pipeline():
     def validate(dwh_run: int) -> str:
         from airflow.sdk.exceptions import AirflowFailException
 
-        from ingestion.pipeline import BlockingFailure
-        from ingestion.pipeline import validate as validate_run
+        from orchestration.pipeline import BlockingFailure
+        from orchestration.pipeline import validate as validate_run
 
         try:
             report = validate_run(dwh_run, _landing())
@@ -85,13 +85,13 @@ def edu_dwh_pipeline():
 
     @task
     def transform(dwh_run: int) -> None:
-        from ingestion.pipeline import transform as dbt_build
+        from orchestration.pipeline import transform as dbt_build
 
         dbt_build(dwh_run)
 
     @task
     def publish(dwh_run: int) -> str:
-        from ingestion.pipeline import publish as publish_run
+        from orchestration.pipeline import publish as publish_run
 
         return publish_run(dwh_run)["message"]
 
@@ -101,7 +101,7 @@ def edu_dwh_pipeline():
         the DAG run fails too."""
         from airflow.sdk.exceptions import AirflowFailException
 
-        from ingestion.pipeline import fail
+        from orchestration.pipeline import fail
 
         ctx = get_current_context()
         dwh_run = ctx["ti"].xcom_pull(task_ids="prepare")

@@ -4,7 +4,10 @@ ENV PIP_NO_CACHE_DIR=1 PYTHONUNBUFFERED=1
 WORKDIR /opt/edu-dwh
 COPY requirements.txt pyproject.toml ./
 RUN pip install -r requirements.txt
+COPY sources sources
 COPY ingestion ingestion
+COPY orchestration orchestration
+COPY reporting reporting
 COPY expectations expectations
 COPY dbt_project dbt_project
 COPY dags dags

@@ -29,8 +29,8 @@ import getpass
 import socket
 from dataclasses import dataclass, field
 
-from ingestion.contract import SOURCES, SourceSpec
 from ingestion.db import raw_columns
+from sources import SOURCES, SourceSpec
 
 ACTIVE = "loaded"
 # statuses that describe what a file identity currently is (the others are attempts:

@@ -27,11 +27,11 @@ import psycopg2
 
 from ingestion import deliveries
 from ingestion.config import get_settings, quarantine_dir
-from ingestion.contract import SOURCES, SourceSpec
 from ingestion.db import raw_columns
 from ingestion.encoding import EncodingProblem
 from ingestion.messages import csv_problem
 from ingestion.reader import HeaderProblem, read_chunks, read_header
+from sources import SOURCES, SourceSpec
 
 
 @dataclass

@@ -19,7 +19,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ingestion.contract import (
+from ingestion.db import raw_columns
+from ingestion.encoding import detect_encoding
+from ingestion.pseudonymise import person_keys
+from sources import (
     BASE_MATHS,
     DATE,
     FLAG,
@@ -33,9 +36,6 @@ from ingestion.contract import (
     Column,
     SourceSpec,
 )
-from ingestion.db import raw_columns
-from ingestion.encoding import detect_encoding
-from ingestion.pseudonymise import person_keys
 
 CHUNK_ROWS = 50_000
 
@@ -418,7 +418,7 @@ def _vpr_rules(p: dict[str, pd.Series], reasons: _Reasons) -> None:
 
 
 def _olympiad_rules(p: dict[str, pd.Series], reasons: _Reasons) -> None:
-    from ingestion.contract import OTHER_STAGES, VSOSH_STAGES
+    from sources import OTHER_STAGES, VSOSH_STAGES
 
     vsosh = p["event"] == "ВсОШ"
     other = p["event"].notna() & ~vsosh

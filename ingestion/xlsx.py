@@ -63,9 +63,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import range_boundaries
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
-from ingestion.contract import INT, NUMBER, PERSONAL, TASKS, Column, SourceSpec
 from ingestion.messages import broken_book
 from ingestion.reader import FileHeader, HeaderProblem, _norm, unknown_names_note
+from sources import INT, NUMBER, PERSONAL, TASKS, Column, SourceSpec
 
 CHUNK_ROWS = 50_000
 HEADER_SCAN_ROWS = 20  # the header is looked for in the first 20 rows (+1 for a 2-row header)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from ingestion import config  # noqa: F401  (first: sets a private XDG_RUNTIME_DIR)
-from tests.pg import create_database, warehouse_env
+from tests.fixtures.pg import create_database, warehouse_env
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,292 @@
+"""`edu-dwh` command line: run, loads, withdraw, generate, demo, templates, summary.
+
+Exit codes of `run`: 0 published; 1 a blocking check or dbt failed (nothing published, the
+previous marts stay); 3 published, but some files were rejected; 4 the warehouse is busy
+with another run (nothing done). `withdraw`: 0 done; 2 no such file; 4 busy."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from ingestion.config import REPO_ROOT, state_dir
+
+EXIT_BUSY = 4
+
+
+def cmd_run(args) -> int:
+    from orchestration.pipeline import BlockingFailure, run_all
+    from orchestration.run_control import WarehouseBusy
+    from reporting.summary import print_summary
+
+    try:
+        result = run_all(args.landing, skip_dbt=args.skip_dbt, wait_s=args.wait)
+    except WarehouseBusy as exc:
+        print(f"ОШИБКА: {exc}", file=sys.stderr)
+        return EXIT_BUSY
+    except BlockingFailure as exc:
+        print(f"ОШИБКА: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # dbt failures and the like: say what, exit non-zero
+        print(f"ОШИБКА: {_say(exc)}", file=sys.stderr)
+        print("Опубликованные витрины не изменены; запуск отмечен как неуспешный.", file=sys.stderr)
+        return 1
+    print(f"Запуск №{result['run_id']} завершён за {result['seconds']} с: {result['message']}")
+    if not args.skip_dbt and not args.quiet:
+        print_summary()
+    if result["rejected"]:
+        print(
+            f"ВНИМАНИЕ: отклонено файлов: {len(result['rejected'])} (см. выше и audit.loads); "
+            "остальные данные загружены и опубликованы.",
+            file=sys.stderr,
+        )
+        return 3
+    return 0
+
+
+def _say(exc: BaseException) -> str:
+    """An error for people: PostgreSQL's English replaced by a Russian reason."""
+    import psycopg2
+
+    from ingestion.messages import database_problem
+
+    if isinstance(exc, psycopg2.Error):
+        return database_problem(exc)
+    return str(exc)
+
+
+def cmd_loads(args) -> int:
+    from orchestration.operations import format_loads, list_loads
+
+    rows = list_loads(source=args.source, year=args.year, include_all=args.all)
+    print(format_loads(rows))
+    return 0
+
+
+def cmd_withdraw(args) -> int:
+    from ingestion.deliveries import UnknownLoad
+    from orchestration.operations import withdraw_file
+    from orchestration.run_control import WarehouseBusy
+
+    try:
+        lines = withdraw_file(args.file, reason=args.reason, wait_s=args.wait)
+    except UnknownLoad as exc:
+        print(f"ОШИБКА: {exc}", file=sys.stderr)
+        return 2
+    except WarehouseBusy as exc:
+        print(f"ОШИБКА: {exc}", file=sys.stderr)
+        return EXIT_BUSY
+    for line in lines:
+        print(line)
+    return 0
+
+
+def cmd_quarantine(args) -> int:
+    from ingestion.config import quarantine_dir
+    from orchestration.operations import purge_quarantine, quarantine_days, quarantine_files
+
+    if args.action == "purge":
+        days = args.days if args.days is not None else quarantine_days()
+        removed = purge_quarantine(days)
+        for name in removed:
+            print(f"удалена копия: {name}")
+        print(f"Удалено копий старше {days} дн.: {len(removed)} ({quarantine_dir()})")
+        return 0
+    files = quarantine_files()
+    print(f"Копии отклонённых файлов ({quarantine_dir()}, доступ только у служебной учётной"
+          f" записи; хранятся {quarantine_days()} дн.):")  # fmt: skip
+    for name, size, age in files:
+        print(f"  {name}  {size} байт  {age:.0f} дн.")
+    print(f"Всего: {len(files)}")
+    return 0
+
+
+def cmd_generate(args) -> int:
+    from synthetic import generate
+
+    t0 = time.monotonic()
+    summary = generate(Path(args.out), seed=args.seed, scale=args.scale)
+    print(f"Синтетический регион записан в {args.out} за {time.monotonic() - t0:.1f} с")
+    if isinstance(summary, dict):
+        for k, v in summary.items():
+            print(f"  {k}: {v}")
+    return 0
+
+
+def airflow_env() -> dict[str, str]:
+    home = state_dir() / "airflow"
+    home.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ)
+    env.update(
+        {
+            "AIRFLOW_HOME": str(home),
+            "AIRFLOW__CORE__DAGS_FOLDER": str(REPO_ROOT / "dags"),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
+            "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(home / "logs"),
+        }
+    )
+    return env
+
+
+def run_dag(landing: Path, dag_id: str = "edu_dwh_pipeline") -> int:
+    """`airflow db migrate` + `airflow dags test` of the pipeline DAG on a landing folder."""
+    import json
+
+    env = airflow_env()
+    env["EDU_DWH_LANDING"] = str(landing)
+    # `airflow dags test` runs the whole DAG in this one child process: a DAG run left
+    # 'running' by an earlier, interrupted demo is dead as soon as no step holds the lock
+    env.setdefault("EDU_DWH_RUN_STALE_S", "0")
+    airflow = str(Path(sys.executable).parent / "airflow")
+    subprocess.run([airflow, "db", "migrate"], env=env, check=True, stdout=subprocess.DEVNULL)
+    conf = json.dumps({"landing": str(landing)})
+    log_path = Path(env["AIRFLOW_HOME"]) / f"{dag_id}.dags_test.log"
+    print(f"   полный журнал Airflow: {log_path}", flush=True)
+    with open(log_path, "w", encoding="utf-8") as log:
+        proc = subprocess.Popen(
+            [airflow, "dags", "test", dag_id, "--conf", conf],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            log.write(line)
+            shown = _progress_line(line)
+            if shown:
+                print(shown, flush=True)
+        rc = proc.wait()
+    if rc != 0:
+        print("".join(log_path.read_text(encoding="utf-8").splitlines(True)[-60:]))
+    return rc
+
+
+_TASK_EVENT = re.compile(r"\[DAG TEST\] (starting|end) task task_id=(\w+)")
+
+
+def _progress_line(line: str) -> str | None:
+    """Task start/end and the pipeline's own Russian progress lines; Airflow's noise is
+    kept in the log file only."""
+    found = _TASK_EVENT.search(line)
+    if found:
+        return ("   ▶ " if found.group(1) == "starting" else "   ✓ ") + found.group(2)
+    if ("ERROR" in line and "ERROR=0" not in line) or "Traceback" in line or "ОШИБКА" in line:
+        return line.rstrip()
+    stripped = line.strip()
+    if re.match(
+        r"^(\[\d+/\d+\]|Запуск №|Источник |Отчёты для школ|dbt build выполнен|ЗАМЕНА:|"
+        r"Итог запуска|Витрины опубликованы|Хранилище занято)",
+        stripped,
+    ):
+        return "     " + stripped
+    return None
+
+
+def cmd_demo(args) -> int:
+    from ingestion.config import get_settings
+    from reporting.summary import print_summary
+    from synthetic import generate
+
+    t0 = time.monotonic()
+    landing = state_dir() / "demo_landing"
+    if landing.exists():
+        shutil.rmtree(landing)
+    print("1/3 Генерация синтетического региона (Хабаровский край, seed 42)…", flush=True)
+    generate(landing, seed=args.seed, scale=args.scale)
+    settings = get_settings()  # starts the embedded server and makes sure a key exists
+    where = "встроенный PostgreSQL" if settings.embedded else "EDU_DWH_DSN"
+    print(f"2/3 Запуск DAG edu_dwh_pipeline через Airflow ({where})…", flush=True)
+    rc = run_dag(landing)
+    if rc != 0:
+        print(f"ОШИБКА: DAG завершился с кодом {rc}", file=sys.stderr)
+        return rc
+    print("3/3 Итоги", flush=True)
+    print_summary()
+    print(f"Общее время демо: {time.monotonic() - t0:.0f} с")
+    return 0
+
+
+def cmd_templates(args) -> int:
+    from reporting.templates import write_templates
+
+    for path in write_templates(Path(args.out)):
+        print(f"Шаблон: {path}")
+    return 0
+
+
+def cmd_summary(args) -> int:
+    from reporting.summary import print_summary
+
+    print_summary()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="edu-dwh", description="Education-quality warehouse")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("run", help="ingest → validate → dbt build → publish on a landing folder")
+    p.add_argument("--landing", required=True, type=Path)
+    p.add_argument("--skip-dbt", action="store_true", help="load and validate only")
+    p.add_argument("--quiet", action="store_true", help="no summary at the end")
+    p.add_argument(
+        "--wait", type=float, default=0, help="seconds to wait while another run is active"
+    )
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("loads", help="what is loaded: files, rows, status, replaced by")
+    p.add_argument("--source", help="source (ege, oge, vpr, olympiad, career, …) or its folder")
+    p.add_argument("--year", type=int, help="files holding rows of this year")
+    p.add_argument("--all", action="store_true", help="also duplicates, rejections, attempts")
+    p.set_defaults(func=cmd_loads)
+
+    p = sub.add_parser("withdraw", help="remove one loaded file's rows (audited)")
+    p.add_argument("file", help="load id, landing path (fis_gia/ege/a.csv) or file name")
+    p.add_argument("--reason", help="why (kept in the audit trail)")
+    p.add_argument("--wait", type=float, default=0, help="seconds to wait for a running run")
+    p.set_defaults(func=cmd_withdraw)
+
+    p = sub.add_parser("quarantine", help="copies of rejected files: list, or purge old ones")
+    p.add_argument("action", choices=("list", "purge"), nargs="?", default="list")
+    p.add_argument("--days", type=int, help="purge copies older than this (default 90)")
+    p.set_defaults(func=cmd_quarantine)
+
+    p = sub.add_parser("generate", help="write a synthetic region's landing folder")
+    p.add_argument("--out", required=True, type=Path)
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--scale", type=float, default=1.0)
+    p.set_defaults(func=cmd_generate)
+
+    p = sub.add_parser("demo", help="synthetic region through the whole pipeline via Airflow")
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--scale", type=float, default=1.0)
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("templates", help="write the blank XLSX templates schools fill in")
+    p.add_argument("--out", required=True, type=Path)
+    p.set_defaults(func=cmd_templates)
+
+    p = sub.add_parser("summary", help="print the Russian summary of the published marts")
+    p.set_defaults(func=cmd_summary)
+
+    args = parser.parse_args(argv)
+    import psycopg2
+
+    try:
+        return args.func(args)
+    except psycopg2.Error as exc:  # any command: the database's English never reaches people
+        print(f"ОШИБКА: {_say(exc)}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""What people read: the run summary, the audit page, feedback to schools, upload templates."""

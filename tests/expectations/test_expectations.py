@@ -1,0 +1,549 @@
+"""Great Expectations suites on real stage tables (embedded PostgreSQL, nothing mocked)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import psycopg2
+import pytest
+
+from expectations import runner
+from expectations.suites import SOURCES, Registry, build_suite, stage_columns
+from ingestion import config
+from ingestion.db import copy_rows, ensure_schema
+
+SNILS = re.compile(r"\d{3}-\d{3}-\d{3} \d{2}")
+
+GIA_COLUMNS = [
+    "load_id",
+    "source_row",
+    "gia_level",
+    "year",
+    "stage",
+    "exam_date",
+    "form",
+    "ate_code",
+    "school_code",
+    "category",
+    "person_key",
+    "subject_code",
+    "subject_name",
+    "primary_score",
+    "test_score",
+    "mark",
+    "status",
+    "_reject_reason",
+]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_gx_cache():
+    runner.reset_cache()
+    yield
+    runner.reset_cache()
+
+
+def _exec(dsn, statement, params=None):
+    conn = psycopg2.connect(dsn)
+    try:
+        with conn, conn.cursor() as cur:
+            cur.execute(statement, params)
+            return cur.fetchall() if cur.description else None
+    finally:
+        conn.close()
+
+
+def _add_load(cur, source, status="loaded") -> int:
+    cur.execute(
+        "insert into audit.loads (source, rel_path, file_name, sha256, status)"
+        " values (%s, %s, %s, %s, %s) returning load_id",
+        (source, f"{source}.csv", f"{source}.csv", f"sha-{source}-{status}", status),
+    )
+    return cur.fetchone()[0]
+
+
+@pytest.fixture
+def dwh(warehouse):
+    """The warehouse with the schema and a small registry: АТЕ 01, 02; ОО 0101 (01), 0201 (02)."""
+    conn = psycopg2.connect(warehouse)
+    with conn, conn.cursor() as cur:
+        ensure_schema(conn)
+        mun = _add_load(cur, "municipalities")
+        copy_rows(
+            cur,
+            "raw.municipalities",
+            ["load_id", "source_row", "ate_code", "name", "type"],
+            [
+                (mun, 1, "01", "Город А", "городской округ"),
+                (mun, 2, "02", "Район Б", "муниципальный район"),
+            ],
+        )
+        sch = _add_load(cur, "schools")
+        copy_rows(
+            cur,
+            "raw.schools",
+            ["load_id", "source_row", "school_code", "ate_code", "name", "locality"],
+            [(sch, 1, "0101", "01", "Школа 1", "город"), (sch, 2, "0201", "02", "Школа 2", "село")],
+        )
+    conn.close()
+    return warehouse
+
+
+def _gia_row(load_id, n, *, level=11, year=2024, stage="основной", form="ЕГЭ", ate="01",
+             school="0101", category="ВТГ", person=None, subject=1, primary=20, test=70,
+             mark=None, status="действителен", reject=None, date=None):  # fmt: skip
+    return (
+        load_id,
+        n,
+        level,
+        year,
+        stage,
+        date or dt.date(year, 6, 1),
+        form,
+        ate,
+        school,
+        category,
+        person or f"pk{n:04d}" + "ab" * 30,
+        subject,
+        None,
+        primary,
+        test,
+        mark,
+        status,
+        reject,
+    )
+
+
+def _create_stage(dsn, load_id, rows, raw_table="gia_results", columns=GIA_COLUMNS) -> str:
+    """A stage table as ingestion.loader.stage_file makes it."""
+    name = f"raw._stage_{load_id}"
+    conn = psycopg2.connect(dsn)
+    with conn, conn.cursor() as cur:
+        cur.execute(f"create unlogged table {name} (like raw.{raw_table})")
+        cur.execute(f"alter table {name} add column _reject_reason text, add column _note text")
+        copy_rows(cur, name, columns, rows)
+    conn.close()
+    return name
+
+
+def _new_load(dsn, source, status="staged") -> int:
+    conn = psycopg2.connect(dsn)
+    with conn, conn.cursor() as cur:
+        load_id = _add_load(cur, source, status)
+    conn.close()
+    return load_id
+
+
+def test_stage_columns_follow_raw_ddl():
+    cols = stage_columns("gia_results")
+    assert cols[:2] == ["load_id", "source_row"]
+    assert cols[-5:] == ["extra", "nk", "replaced_by", "_reject_reason", "_note"]
+    assert cols == [*GIA_COLUMNS[:-1], "extra", "nk", "replaced_by", "_reject_reason", "_note"]
+
+
+def test_every_contract_source_has_a_suite():
+    import sources as contract
+
+    for name, spec in contract.SOURCES.items():
+        assert name in SOURCES, name
+        assert spec.raw_table == f"raw.{SOURCES[name].raw_table}", name
+
+
+def test_every_expectation_has_severity_and_russian_message():
+    for source in SOURCES:
+        suite = build_suite(source, Registry(schools={"0101": "01"}), previous_rows=100)
+        assert suite.expectations, source
+        for exp in suite.expectations:
+            assert exp.meta["severity"] in ("critical", "warning"), (source, exp.expectation_type)
+            assert re.search("[а-яА-ЯёЁ]", exp.meta["message_ru"]), (source, exp)
+        types = {exp.expectation_type for exp in suite.expectations}
+        assert "expect_table_columns_to_match_set" in types
+        assert "expect_table_row_count_to_be_between" in types
+
+
+def test_ege_stage_critical_failures_on_accepted_rows_only(dwh):
+    run_id = _exec(dwh, "insert into audit.runs default values returning run_id")[0][0]
+    load_id = _new_load(dwh, "ege")
+    rows = [
+        _gia_row(load_id, 1),
+        _gia_row(load_id, 2, school="9999"),  # unknown school, accepted
+        _gia_row(load_id, 3, test=120),  # out of range, accepted
+        _gia_row(load_id, 4, school=None, category="ВПЛ"),  # ВПЛ without school: fine
+        _gia_row(load_id, 5, subject=22, test=None, mark=5),
+        # rejected by ingestion: must not count, although it breaks several expectations
+        _gia_row(
+            load_id,
+            6,
+            school="8888",
+            test=150,
+            status="непонятно",
+            reject="Недопустимый статус результата",
+        ),
+    ]
+    stage = _create_stage(dwh, load_id, rows)
+
+    outcome = runner.validate_stage(dwh, "ege", stage, load_id, run_id)
+
+    assert outcome.success is False
+    assert outcome.failures == [
+        "Тестовый балл вне диапазона 0–100: 1 строк(и)",
+        "Коды ОО отсутствуют в справочнике: 1 строк(и)",
+    ]
+    assert outcome.warnings == []
+    assert outcome.statistics["rows_accepted"] == 5
+    assert outcome.statistics["rows_rejected"] == 1
+    assert outcome.statistics["previous_rows"] is None
+
+    results = _exec(
+        dwh,
+        "select suite_name, expectation_type, column_name, severity, success, element_count,"
+        " unexpected_count, observed, kwargs, run_id"
+        " from audit.validation_results where load_id = %s",
+        (load_id,),
+    )
+    suite_size = len(build_suite("ege", Registry(schools={"0101": "01"})).expectations)
+    by_suite = {}
+    for row in results:
+        by_suite.setdefault(row[0], []).append(row)
+    assert {name: len(items) for name, items in by_suite.items()} == {
+        "ege.accepted": suite_size,
+        "ege.all_rows": suite_size,
+    }
+    assert all(row[9] == run_id for row in results)
+    accepted = {(r[1], r[2]): r for r in by_suite["ege.accepted"]}
+    everything = {(r[1], r[2]): r for r in by_suite["ege.all_rows"]}
+    score = accepted[("expect_column_values_to_be_between", "test_score")]
+    assert (score[3], score[4], score[5], score[6]) == ("critical", False, 5, 1)
+    assert score[7]["partial_unexpected_list"] == [120]
+    assert score[8] == {"column": "test_score", "min_value": 0, "max_value": 100}
+    # the file as delivered: the rejected row is visible there, and only there
+    assert everything[("expect_column_values_to_be_between", "test_score")][6] == 2
+    assert everything[("expect_column_values_to_be_in_set", "status")][4] is False
+    assert accepted[("expect_column_values_to_be_in_set", "status")][4] is True
+    for row in results:
+        assert not SNILS.search(str(row[7])) and not SNILS.search(str(row[8]))
+
+    index = runner.build_data_docs()
+    assert index == runner.data_docs_index() == config.data_docs_dir() / "index.html"
+    assert index.is_file()
+    pages = list(config.data_docs_dir().rglob("*.html"))
+    assert len(pages) > 1
+    texts = [page.read_text(encoding="utf-8") for page in pages]
+    assert any("Коды ОО отсутствуют в справочнике" in text for text in texts)
+    for page, text in zip(pages, texts, strict=True):
+        assert not SNILS.search(text), page
+
+    # the cached context still validates after the docs build (same process, same DSN)
+    again = runner.validate_stage(dwh, "ege", stage, load_id, run_id)
+    assert again.failures == outcome.failures
+    assert len([key for key in runner._CACHE if key[1] == dwh]) == 1
+
+
+def test_clean_stage_passes_and_row_count_is_a_warning(dwh):
+    # last year's loaded results for the same slice (основной, ЕГЭ, АТЕ 01, предмет 1): 10 rows
+    prev = _new_load(dwh, "ege", status="loaded")
+    conn = psycopg2.connect(dwh)
+    with conn, conn.cursor() as cur:
+        copy_rows(
+            cur,
+            "raw.gia_results",
+            GIA_COLUMNS[:-1],
+            [_gia_row(prev, n, year=2023)[:-1] for n in range(1, 11)]
+            # other slices of last year do not count
+            + [_gia_row(prev, n, year=2023, subject=3)[:-1] for n in range(11, 16)]
+            + [_gia_row(prev, n, year=2022)[:-1] for n in range(16, 40)],
+        )
+    conn.close()
+
+    load_id = _new_load(dwh, "ege")
+    rows = [
+        _gia_row(load_id, 1),
+        _gia_row(load_id, 2, person="other" + "cd" * 30),
+        _gia_row(load_id, 3, form="ГВЭ", test=None, mark=4, ate="02", school="0201"),
+    ]
+    stage = _create_stage(dwh, load_id, rows)
+
+    outcome = runner.validate_stage(dwh, "ege", stage, load_id, None, validate_all_rows=False)
+
+    assert outcome.success is True
+    assert outcome.failures == []
+    assert outcome.statistics["previous_rows"] == 10
+    assert outcome.warnings == [
+        "Число строк вне правдоподобного диапазона 5–20 (тот же срез прошлого года: 10 строк):"
+        " 3 строк(и)"
+    ]
+    suites = _exec(
+        dwh,
+        "select distinct suite_name from audit.validation_results where load_id = %s",
+        (load_id,),
+    )
+    assert suites == [("ege.accepted",)]
+
+
+def test_oge_rules_differ_from_ege(dwh):
+    load_id = _new_load(dwh, "oge")
+    rows = [
+        _gia_row(load_id, 1, level=9, form="ОГЭ", test=None, mark=5),
+        _gia_row(load_id, 2, level=9, form="ОГЭ", test=None, mark=4, subject=22),
+        _gia_row(load_id, 3, level=9, form="ЕГЭ", test=None, mark=4, category="ВПЛ"),
+        _gia_row(load_id, 4, level=9, form="ОГЭ", test=None, mark=None),
+        _gia_row(load_id, 5, level=9, form="ОГЭ", test=None, mark=3, ate="01", school="0201"),
+    ]
+    stage = _create_stage(dwh, load_id, rows)
+
+    outcome = runner.validate_stage(dwh, "oge", stage, load_id, None)
+
+    assert outcome.success is False
+    assert outcome.failures == [
+        "Недопустимая форма ГИА: 1 строк(и)",
+        "Недопустимая категория участника: 1 строк(и)",
+        "Код предмета отсутствует в перечне предметов ОГЭ: 1 строк(и)",
+    ]
+    assert outcome.warnings == [
+        "Код ОО не относится к указанному коду АТЕ (по справочнику ОО): 1 строк(и)",
+        "Нет отметки у действительного результата ОГЭ/ГВЭ-9: 1 строк(и)",
+    ]
+    # nothing was rejected by ingestion: the all-rows batch would repeat the accepted one
+    suites = _exec(
+        dwh,
+        "select distinct suite_name from audit.validation_results where load_id = %s",
+        (load_id,),
+    )
+    assert suites == [("oge.accepted",)]
+
+
+def test_duplicate_sitting_and_schema_mismatch(dwh):
+    load_id = _new_load(dwh, "ege")
+    rows = [_gia_row(load_id, 1), _gia_row(load_id, 2, person=_gia_row(load_id, 1)[10])]
+    stage = _create_stage(dwh, load_id, rows)
+    _exec(dwh, f"alter table {stage} drop column subject_name")
+    _exec(dwh, f"alter table {stage} add column fio text")
+
+    outcome = runner.validate_stage(dwh, "ege", stage, load_id, None, validate_all_rows=False)
+
+    assert outcome.success is False
+    assert outcome.failures == [
+        "Состав столбцов промежуточной таблицы не соответствует контракту:"
+        " нет столбцов subject_name; лишние столбцы fio",
+        "Повторяющиеся записи об одном экзамене участника"
+        " (участник, год, форма, предмет, этап, дата): 2 строк(и)",
+    ]
+
+
+def test_reference_files(dwh):
+    mun_cols = ["load_id", "source_row", "ate_code", "name", "type", "_reject_reason"]
+    load_id = _new_load(dwh, "municipalities")
+    stage = _create_stage(
+        dwh,
+        load_id,
+        [
+            (load_id, 1, "00", "Регион", "субъект", None),  # the region itself: any type
+            (load_id, 2, "01", "Город А", "городской округ", None),
+            (load_id, 3, "01", "Город А2", "городской округ", None),
+            (load_id, 4, "03", "Посёлок", "посёлок", None),
+            (load_id, 5, "04", "Бракованная", "???", "Недопустимый тип"),
+        ],
+        raw_table="municipalities",
+        columns=mun_cols,
+    )
+    outcome = runner.validate_stage(dwh, "municipalities", stage, load_id, None)
+    assert outcome.failures == [
+        "Коды АТЕ повторяются: 2 строк(и)",
+        "Недопустимый тип муниципального образования: 1 строк(и)",
+    ]
+    # currently loaded version has 2 rows -> 4 accepted rows are within 1..4
+    assert outcome.statistics["previous_rows"] == 2
+    assert outcome.warnings == []
+
+    tgt_cols = [
+        "load_id",
+        "source_row",
+        "indicator_code",
+        "year",
+        "level",
+        "territory_code",
+        "subject_code",
+        "target_value",
+        "_reject_reason",
+    ]
+    load_id = _new_load(dwh, "targets")
+    stage = _create_stage(
+        dwh,
+        load_id,
+        [
+            (load_id, 1, "GIA-01", 2025, "регион", "00", 1, 95, None),
+            (load_id, 2, "GIA-01", 2025, "муниципалитет", "01", None, 90, None),
+            (load_id, 3, "GIA-1", 2025, "регион", "01", None, 90, None),
+            (load_id, 4, "VPR-02", 2025, "школа", "0101", None, 90, None),
+        ],
+        raw_table="targets",
+        columns=tgt_cols,
+    )
+    outcome = runner.validate_stage(dwh, "targets", stage, load_id, None)
+    assert outcome.failures == [
+        "Код показателя не соответствует формату GIA|VPR|OLY|CAR-NN: 1 строк(и)",
+        "Недопустимый уровень (регион/муниципалитет/ОО): 1 строк(и)",
+        "У уровня «регион» код территории должен быть 00: 1 строк(и)",
+    ]
+
+    sch_cols = [
+        "load_id",
+        "source_row",
+        "school_code",
+        "ate_code",
+        "name",
+        "locality",
+        "subordination",
+        "is_shnor",
+        "is_shsu",
+        "_reject_reason",
+    ]
+    load_id = _new_load(dwh, "schools")
+    stage = _create_stage(
+        dwh,
+        load_id,
+        [
+            (load_id, 1, "0101", "01", "Школа 1", "город", "муниципальная", True, False, None),
+            (load_id, 2, "0102", "01", "Школа 2", "село", "частная", False, None, None),
+        ],
+        raw_table="schools",
+        columns=sch_cols,
+    )
+    outcome = runner.validate_stage(dwh, "schools", stage, load_id, None)
+    assert outcome.failures == ["Не заполнен признак ШСУ (1/0): 1 строк(и)"]
+
+
+def test_data_docs_build_without_validations(warehouse):
+    index = runner.build_data_docs()
+    assert index.is_file() and index.parent == config.data_docs_dir()
+
+
+def test_unknown_source_warns_but_does_not_block(dwh):
+    outcome = runner.validate_stage(dwh, "niko", "raw._stage_1", 1, None)
+    assert outcome.success is True
+    assert outcome.warnings == ["Для источника «niko» нет набора проверок Great Expectations"]
+    with pytest.raises(ValueError, match="Нет набора проверок"):
+        build_suite("niko")
+
+
+def test_vpr_olympiad_career(dwh):
+    vpr_cols = [
+        "load_id", "source_row", "year", "ate_code", "school_code", "grade", "class_letter",
+        "student_code", "subject_code", "primary_score", "mark", "journal_mark", "task_scores",
+        "_reject_reason",
+    ]  # fmt: skip
+    load_id = _new_load(dwh, "vpr")
+    stage = _create_stage(
+        dwh,
+        load_id,
+        [
+            (load_id, 1, 2024, "01", "0101", 5, "А", "S1", 1, 20, 4, 4, '{"З1": 2}', None),
+            (load_id, 2, 2024, "01", "0101", 5, "А", "S1", 1, 21, 4, None, None, None),  # repeat
+            (load_id, 3, 2024, "01", "0101", 5, "Б", "S2", 40, 10, 3, 3, None, None),
+            (load_id, 4, 2024, "01", "0101", 12, "Б", "S3", 1, 10, 3, 3, None, None),
+        ],
+        raw_table="vpr_results",
+        columns=vpr_cols,
+    )
+    outcome = runner.validate_stage(dwh, "vpr", stage, load_id, None, validate_all_rows=False)
+    assert outcome.failures == [
+        "Класс вне диапазона 4–11: 1 строк(и)",
+        "Повторяющиеся результаты ученика (год, ОО, код ученика, предмет): 2 строк(и)",
+    ]
+    assert outcome.warnings == ["Окружающий мир (код 40) пишут только 4-е классы: 1 строк(и)"]
+
+    oly_cols = [
+        "load_id", "source_row", "school_year", "year", "event", "stage", "subject", "grade",
+        "ate_code", "school_code", "person_key", "score", "max_score", "status", "_reject_reason",
+    ]  # fmt: skip
+    load_id = _new_load(dwh, "olympiad")
+    stage = _create_stage(
+        dwh,
+        load_id,
+        [
+            (
+                load_id,
+                1,
+                "2023/2024",
+                2024,
+                "ВсОШ",
+                "школьный",
+                "Математика",
+                7,
+                "01",
+                "0101",
+                "pk1",
+                30,
+                50,
+                "призёр",
+                None,
+            ),
+            (
+                load_id,
+                2,
+                "2023/2024",
+                2024,
+                "НТО",
+                "школьный",
+                "Робототехника",
+                9,
+                "01",
+                None,
+                "pk2",
+                None,
+                None,
+                "участник",
+                None,
+            ),
+            (
+                load_id,
+                3,
+                "2023/2024",
+                2024,
+                "ВсОШ",
+                "региональный",
+                "Физика",
+                9,
+                "02",
+                "0201",
+                "pk3",
+                60,
+                50,
+                "победитель",
+                None,
+            ),
+        ],  # fmt: skip
+        raw_table="olympiad_results",
+        columns=oly_cols,
+    )
+    outcome = runner.validate_stage(dwh, "olympiad", stage, load_id, None, validate_all_rows=False)
+    assert outcome.failures == ["Недопустимый этап конкурса (не ВсОШ): 1 строк(и)"]
+    assert outcome.warnings == ["Балл больше максимального балла: 1 строк(и)"]
+
+    counts = [
+        "students_6_11", "bvb_participants", "bvb_recommendations", "proektoria_participants",
+        "grads_9", "grads_11", "grads_9_continued", "vocational_completed",
+        "profile_gia_choice", "spo_profile", "vo_profile", "enterprise_events",
+    ]  # fmt: skip
+    car_cols = ["load_id", "source_row", "school_year", "year", "ate_code", "school_code",
+                *counts, "model_level", "_reject_reason"]  # fmt: skip
+    load_id = _new_load(dwh, "career")
+    good = [300, 100, 80, 120, 50, 30, 40, 5, 20, 10, 12, 3]
+    stage = _create_stage(
+        dwh,
+        load_id,
+        [
+            (load_id, 1, "2023/2024", 2024, "01", "0101", *good, "базовый", None),
+            (load_id, 2, "2022/2023", 2023, "02", "0201", *good[:2], 150, *good[3:], None, None),
+            (load_id, 3, "2023/2024", 2024, "01", "0201", *good, "высший", None),
+        ],
+        raw_table="career_reports",
+        columns=car_cols,
+    )
+    outcome = runner.validate_stage(dwh, "career", stage, load_id, None, validate_all_rows=False)
+    assert outcome.failures == ["Недопустимый уровень модели профориентации: 1 строк(и)"]
+    assert outcome.warnings == [
+        "Рекомендации «Билет в будущее» получили больше, чем участвовали: 1 строк(и)",
+        "Код ОО не относится к указанному коду АТЕ (по справочнику ОО): 1 строк(и)",
+    ]
