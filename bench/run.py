@@ -100,7 +100,7 @@ def main() -> None:
     from ingestion.config import get_settings
     from ingestion.reader import read_chunks, read_header
     from orchestration import pipeline
-    from sources import SOURCES
+    from sources import GROUP_SOURCES, SOURCES
     from synthetic import generate
 
     get_settings.cache_clear()
@@ -116,7 +116,7 @@ def main() -> None:
     ref_landing = work / "ref"
     shutil.copytree(landing / "reference", ref_landing / "reference")
     run_id = pipeline.prepare(ref_landing)
-    pipeline.ingest(ref_landing, run_id, sources=pipeline.REFERENCE_SOURCES)
+    pipeline.ingest(ref_landing, run_id, sources=GROUP_SOURCES["reference"])
     pipeline.validate(run_id, ref_landing)
 
     spec = SOURCES["ege"]

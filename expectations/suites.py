@@ -5,7 +5,7 @@ Every expectation carries ``meta={"severity": "critical"|"warning", "message_ru"
 reported only. ``message_ru`` is what an auditor reads (the runner appends the row count).
 
 The suites run against a stage table ``raw._stage_<load_id>``: the raw table's columns
-(``ingestion.db.RAW_TABLES``) plus ``STAGE_HELPER_COLUMNS`` (``_reject_reason``, ``_note``).
+(``sources.raw_tables``) plus ``STAGE_HELPER_COLUMNS`` (``_reject_reason``, ``_note``).
 Row-level rejects are decided by the ingestion code; GX checks the file as a whole.
 
 Adding a source (vpr, olympiad, career, ...) is one decorated function::
@@ -29,7 +29,7 @@ import great_expectations.expectations as E
 from great_expectations.expectations import Expectation
 from great_expectations.expectations.row_conditions import Column
 
-from ingestion.db import KEY_COLUMNS, RAW_TABLES, raw_columns
+from sources import KEY_COLUMNS, raw_columns, raw_tables
 
 CRITICAL = "critical"
 WARNING = "warning"
@@ -168,7 +168,7 @@ def register(
     baseline_label: str | None = None,
 ) -> Callable[[SuiteBuilder], SuiteBuilder]:
     """Register ``builder`` as the suite of landing source ``name``."""
-    if raw_table not in RAW_TABLES:
+    if raw_table not in raw_tables():
         raise ValueError(f"unknown raw table {raw_table!r}")
 
     def decorate(builder: SuiteBuilder) -> SuiteBuilder:

@@ -1,9 +1,7 @@
-"""PostgreSQL access: connections, the raw/audit DDL and COPY helpers."""
+"""PostgreSQL access: connections, the audit DDL (raw tables: `sources.raw_ddl`), roles."""
 
 from __future__ import annotations
 
-import io
-from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 from urllib.parse import parse_qs, unquote, urlparse
 
@@ -11,36 +9,7 @@ import psycopg2
 import psycopg2.extensions
 
 from ingestion.config import get_settings
-
-RAW_TABLES: dict[str, str] = {
-    "municipalities": """
-        ate_code text, name text, type text""",
-    "schools": """
-        school_code text, ate_code text, name text, locality text, subordination text,
-        is_shnor boolean, is_shsu boolean""",
-    "targets": """
-        indicator_code text, year integer, level text, territory_code text,
-        subject_code integer, target_value numeric""",
-    "gia_results": """
-        gia_level smallint, year integer, stage text, exam_date date, form text,
-        ate_code text, school_code text, category text, person_key text,
-        subject_code integer, subject_name text, primary_score integer,
-        test_score integer, mark integer, status text""",
-    "vpr_results": """
-        year integer, ate_code text, school_code text, grade smallint, class_letter text,
-        student_code text, subject_code integer, primary_score integer, mark smallint,
-        journal_mark smallint, task_scores jsonb""",
-    "olympiad_results": """
-        school_year text, year integer, event text, stage text, subject text, grade smallint,
-        ate_code text, school_code text, person_key text, score numeric, max_score numeric,
-        status text""",
-    "career_reports": """
-        school_year text, year integer, ate_code text, school_code text,
-        students_6_11 integer, bvb_participants integer, bvb_recommendations integer,
-        proektoria_participants integer, grads_9 integer, grads_11 integer,
-        grads_9_continued integer, vocational_completed integer, profile_gia_choice integer,
-        spo_profile integer, vo_profile integer, enterprise_events integer, model_level text""",
-}
+from sources import raw_ddl
 
 AUDIT_DDL = """
 create schema if not exists raw;
@@ -165,38 +134,6 @@ from audit.loads l;
 """
 
 
-def raw_columns(table: str) -> list[str]:
-    """Columns of a raw table, in order: load_id, source_row, its typed columns, extra.
-
-    `table` may be schema-qualified (`raw.gia_results`) or bare (`gia_results`)."""
-    name = table.split(".", 1)[-1]
-    typed = [part.split()[0] for part in RAW_TABLES[name].split(",") if part.strip()]
-    return ["load_id", "source_row", *typed, "extra"]
-
-
-# Columns every raw table has after its data columns and `extra`: the row's natural key
-# (md5 of the key's values, sources.md) and the load whose row with the same key displaced
-# it (NULL = the row is current; staging reads current rows only).
-KEY_COLUMNS = ("nk", "replaced_by")
-
-
-def raw_ddl() -> str:
-    parts = []
-    for table, columns in RAW_TABLES.items():
-        parts.append(
-            f"create table if not exists raw.{table} ("
-            f"load_id bigint not null, source_row integer not null,{columns},"
-            f" extra jsonb);"
-            f"alter table raw.{table} add column if not exists nk text;"
-            f"alter table raw.{table} add column if not exists replaced_by bigint;"
-            f"create index if not exists {table}_load_idx on raw.{table} (load_id);"
-            f"create index if not exists {table}_nk_idx on raw.{table} (nk);"
-            f"create index if not exists {table}_nk_missing_idx on raw.{table} (load_id)"
-            f" where nk is null;"
-        )
-    return "\n".join(parts)
-
-
 def dsn_to_params(dsn: str) -> dict[str, str]:
     """Split a postgresql:// URI into host/port/user/password/dbname (for dbt's profile)."""
     url = urlparse(dsn)
@@ -264,26 +201,3 @@ def ensure_schema(conn) -> None:
     with conn.cursor() as cur:
         cur.execute(AUDIT_DDL)
         cur.execute(raw_ddl())
-
-
-def copy_rows(cur, table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> int:
-    """COPY rows (python values; None = NULL) into table. Returns the row count."""
-    buf = io.StringIO()
-    n = 0
-    for row in rows:
-        buf.write("\t".join(_copy_value(v) for v in row))
-        buf.write("\n")
-        n += 1
-    buf.seek(0)
-    cols = ", ".join(columns)
-    cur.copy_expert(f"copy {table} ({cols}) from stdin with (format text)", buf)
-    return n
-
-
-def _copy_value(value) -> str:
-    if value is None:
-        return r"\N"
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    text = str(value)
-    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")

@@ -29,8 +29,7 @@ import getpass
 import socket
 from dataclasses import dataclass, field
 
-from ingestion.db import raw_columns
-from sources import SOURCES, SourceSpec
+from sources import SOURCES, SourceSpec, raw_columns
 
 ACTIVE = "loaded"
 # statuses that describe what a file identity currently is (the others are attempts:
@@ -172,7 +171,7 @@ def nk_expression(spec: SourceSpec, alias: str = "") -> str:
     """SQL for a row's natural key: md5 of the key's values (constants such as the ГИА
     level first, so ЕГЭ and ОГЭ rows never collide); NULLs are part of the key."""
     prefix = f"{alias}." if alias else ""
-    cols = [*spec.constants, *spec.natural_key]
+    cols = [*spec.constant_values, *spec.natural_key]
     return f"md5(row({', '.join(prefix + c for c in cols)})::text)"
 
 
@@ -263,7 +262,7 @@ def backfill_keys(cur) -> int:
         if not spec.natural_key:
             continue
         table = spec.raw_table
-        same_source = " and ".join(f"{c} = {int(v)}" for c, v in spec.constants.items())
+        same_source = " and ".join(f"{c} = {int(v)}" for c, v in spec.constant_values.items())
         where = "nk is null" + (f" and {same_source}" if same_source else "")
         cur.execute(f"select 1 from {table} where {where} limit 1")
         if not cur.fetchone():

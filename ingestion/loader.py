@@ -27,7 +27,6 @@ import psycopg2
 
 from ingestion import deliveries
 from ingestion.config import get_settings, quarantine_dir
-from ingestion.db import raw_columns
 from ingestion.encoding import EncodingProblem
 from ingestion.messages import csv_problem
 from ingestion.reader import HeaderProblem, read_chunks, read_header
@@ -266,37 +265,6 @@ def _reject_file(conn, load_id, spec, path, rel_path, sha, reason) -> LoadResult
 # ---------------------------------------------------------------------------------------
 # commit
 
-# What a file covers, recorded in audit.loads.scope for operators (`edu-dwh loads --year`)
-# and auditors. It decides nothing: files add up (see ingestion/deliveries.py).
-SCOPE_COLUMNS: dict[str, tuple[str, ...]] = {
-    "ege": ("year", "ate_code", "school_code", "stage", "form", "subject_code"),
-    "oge": ("year", "ate_code", "school_code", "stage", "form", "subject_code"),
-    "vpr": ("year", "ate_code", "school_code", "grade", "subject_code"),
-    "olympiad": ("year", "ate_code", "school_code"),
-    "career": ("year", "ate_code", "school_code"),
-    "targets": ("year",),
-}
-
-REGISTRY_CHECKS: dict[str, tuple[tuple[str, str, str], ...]] = {
-    # source: ((column, registry table, registry column), ...)
-    "schools": (("ate_code", "raw.municipalities", "ate_code"),),
-    "ege": (
-        ("ate_code", "raw.municipalities", "ate_code"),
-        ("school_code", "raw.schools", "school_code"),
-    ),
-    "oge": (
-        ("ate_code", "raw.municipalities", "ate_code"),
-        ("school_code", "raw.schools", "school_code"),
-    ),
-}
-for _name in ("vpr", "olympiad", "career"):
-    REGISTRY_CHECKS[_name] = REGISTRY_CHECKS["oge"]
-
-_REGISTRY_NAMES = {
-    "raw.municipalities": ("Код АТЕ", "справочнике муниципалитетов"),
-    "raw.schools": ("Код ОО", "реестре ОО"),
-}
-
 
 def _append_reason(cur, table: str, where: str, reason_sql: str, params=()) -> int:
     cur.execute(
@@ -311,23 +279,27 @@ def database_row_checks(conn, spec: SourceSpec, load_id: int) -> None:
     """Checks that need the database: registry codes and repeated rows within the file."""
     table = stage_table(load_id)
     with conn.cursor() as cur:
-        for column, registry, reg_col in REGISTRY_CHECKS.get(spec.name, ()):
-            label, where_ru = _REGISTRY_NAMES[registry]
+        for ref in spec.references:
+            registry = SOURCES[ref.registry]
+            label, where_ru = registry.registry_label
+            (reg_col,) = registry.natural_key
             _append_reason(
                 cur,
                 table,
-                f"s.{column} is not null and not exists (select 1 from {registry} r"
-                f" where r.{reg_col} = s.{column})",
-                f"'«{label}» ' || s.{column} || ' отсутствует в {where_ru}'",
+                f"s.{ref.column} is not null and not exists (select 1 from"
+                f" {registry.raw_table} r where r.{reg_col} = s.{ref.column})",
+                f"'«{label}» ' || s.{ref.column} || ' отсутствует в {where_ru}'",
             )
-        if spec.name == "vpr":
-            _vpr_max_score_check(cur, table)
+        for check in spec.sql_checks:
+            if check.needs:
+                cur.execute("select to_regclass(%s) is not null", (check.needs,))
+                if not cur.fetchone()[0]:
+                    continue  # e.g. a dbt seed before the first build: checked once it exists
+            _append_reason(cur, table, check.where, check.reason_sql)
         keys = spec.natural_key
         if keys:
             key_list = ", ".join(keys)
-            order = "s.source_row"
-            if "status" in raw_columns(spec.raw_table):
-                order = "(s.status = 'действителен') desc, s.source_row"
+            order = spec.repeat_order
             cur.execute(
                 f"""
                 with ranked as (
@@ -347,26 +319,11 @@ def database_row_checks(conn, spec: SourceSpec, load_id: int) -> None:
     conn.commit()
 
 
-def _vpr_max_score_check(cur, table: str) -> None:
-    """Primary score not above the known maximum (dbt seed reference.vpr_max_scores)."""
-    cur.execute("select to_regclass('reference.vpr_max_scores') is not null")
-    if not cur.fetchone()[0]:
-        return  # seeds are loaded by the first dbt build; until then the maximum is unknown
-    _append_reason(
-        cur,
-        table,
-        "exists (select 1 from reference.vpr_max_scores m where m.year = s.year"
-        " and m.subject_code = s.subject_code and m.grade = s.grade"
-        " and s.primary_score > m.max_primary_score)",
-        "'«Первичный балл» ' || s.primary_score || ' больше максимального для предмета и класса'",
-    )
-
-
 def compute_scope(conn, spec: SourceSpec, load_id: int) -> dict:
     table = stage_table(load_id)
     scope: dict[str, list] = {}
     with conn.cursor() as cur:
-        for col in SCOPE_COLUMNS.get(spec.name, ()):
+        for col in spec.scope:
             cur.execute(
                 f"select coalesce(jsonb_agg(distinct {col}::text order by {col}::text), '[]')"
                 f" from {table} where _reject_reason is null and {col} is not null"
@@ -538,7 +495,3 @@ def abandon_stale_stages(conn) -> int:
             cur.execute(f"drop table if exists {stage_table(load_id)}")
     conn.commit()
     return len(ids)
-
-
-def source_of(name: str) -> SourceSpec:
-    return SOURCES[name]

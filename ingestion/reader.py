@@ -19,11 +19,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ingestion.db import raw_columns
 from ingestion.encoding import detect_encoding
 from ingestion.pseudonymise import person_keys
 from sources import (
-    BASE_MATHS,
     DATE,
     FLAG,
     INT,
@@ -32,10 +30,11 @@ from sources import (
     SCHOOL_YEAR,
     TASKS,
     TEXT,
-    VALID_STATUS,
     Column,
     SourceSpec,
+    raw_columns,
 )
+from sources.vpr import NO_ANSWER, TASK_HEADER
 
 CHUNK_ROWS = 50_000
 
@@ -58,9 +57,6 @@ class FileHeader:
     columns: list[str]  # as in the file
     mapping: dict[str, Column]  # file column → contract column
     unknown: list[str]
-
-
-TASK_HEADER = re.compile(r"^З\d+$")
 
 
 def read_header(path: Path, spec: SourceSpec) -> FileHeader:
@@ -253,7 +249,7 @@ def parse_chunk(
             reasons.add(bad, f"{label}: ожидается 1 или 0, а не «" + values + "»")
             out[col.name] = values.map({"1": "t", "0": "f"})
 
-    for name, value in spec.constants.items():
+    for name, value in spec.constant_values.items():
         out[name] = str(value)
 
     if "person_key" in raw_columns(spec.raw_table):
@@ -261,10 +257,8 @@ def parse_chunk(
     task_cols = [fc for fc, c in header.mapping.items() if c.kind == TASKS]
     if any(c.kind == TASKS for c in spec.columns):
         out["task_scores"] = _task_scores(raw, task_cols, reasons)
-    if spec.name in ("ege", "oge"):
-        _gia_rules(spec, parsed, reasons)
-    elif spec.name in RULES:
-        RULES[spec.name](parsed, reasons)
+    for rule in spec.row_rules:
+        rule(parsed, reasons.add)
 
     # Unknown extra columns are not stored (a supplier's extra «ФИО» must not leak into the
     # warehouse): their names are recorded in the file's audit entry (loader._header_notes).
@@ -277,9 +271,6 @@ def parse_chunk(
     return out
 
 
-_NO_ANSWER = {"x", "х"}  # Latin and Cyrillic: "no answer" in ВПР task columns
-
-
 def _task_scores(raw: pd.DataFrame, task_cols: list[str], reasons: _Reasons) -> pd.Series:
     """ВПР per-task columns З1, З2, … → JSON {"З1": 1, "З2": null, …} (X/Х = no answer)."""
     if not task_cols:
@@ -287,7 +278,7 @@ def _task_scores(raw: pd.DataFrame, task_cols: list[str], reasons: _Reasons) -> 
     parsed = {}
     for fc in task_cols:
         values = raw[fc].astype(str).str.strip()
-        blank = (values == "") | values.str.lower().isin(_NO_ANSWER)
+        blank = (values == "") | values.str.lower().isin(NO_ANSWER)
         nums = _parse_number(values.where(~blank, ""))
         bad = ~blank & (nums.isna() | (nums < 0))
         reasons.add(bad, f"«{_norm(fc)}»: балл за задание не число ≥ 0 «" + values + "»")
@@ -338,42 +329,6 @@ def _pseudonymise(raw, by_contract, out, reasons, secret) -> None:
     )
 
 
-def _gia_rules(spec: SourceSpec, p: dict[str, pd.Series], reasons: _Reasons) -> None:
-    valid = p["status"] == VALID_STATUS
-    form = p["form"]
-    subject = p["subject_code"]
-    mark_only = (form == "ГВЭ") | (form == "ОГЭ") | (subject == BASE_MATHS)
-    reasons.add(
-        valid & p["primary_score"].isna(),
-        "«Первичный балл»: не заполнен у действительного результата",
-    )
-    reasons.add(
-        valid & mark_only & p["mark"].isna(),
-        "«Отметка»: не заполнена у действительного результата (обязательна для ОГЭ, ГВЭ и "
-        "базовой математики)",
-    )
-    if "test_score" in p:
-        scored = form == "ЕГЭ"
-        scored &= subject != BASE_MATHS
-        reasons.add(
-            valid & scored & p["test_score"].isna(),
-            "«Тестовый балл»: не заполнен у действительного результата ЕГЭ",
-        )
-        reasons.add(
-            p["test_score"].notna() & mark_only,
-            "«Тестовый балл»: должен быть пустым для базовой математики и ГВЭ",
-        )
-    reasons.add(
-        (p["category"] == "ВТГ") & p["school_code"].isna(),
-        "«Код ОО»: не заполнен у выпускника текущего года (ВТГ)",
-    )
-    dates = p["exam_date"]
-    reasons.add(
-        dates.notna() & p["year"].notna() & (dates.dt.year != p["year"]),
-        "«Дата экзамена» не относится к году «Год»",
-    )
-
-
 def read_chunks(
     path: Path, spec: SourceSpec, header: FileHeader, secret: bytes, chunk_rows: int = CHUNK_ROWS
 ) -> Iterator[tuple[pd.DataFrame, int]]:
@@ -408,63 +363,3 @@ def _csv_frames(path: Path, header: FileHeader, chunk_rows: int) -> Iterator[pd.
         skip_blank_lines=True,
         quotechar='"',
     )
-
-
-def _vpr_rules(p: dict[str, pd.Series], reasons: _Reasons) -> None:
-    reasons.add(
-        (p["subject_code"] == 40) & p["grade"].notna() & (p["grade"] != 4),
-        "«Код предмета» 40 (окружающий мир) допустим только для 4 класса",
-    )
-
-
-def _olympiad_rules(p: dict[str, pd.Series], reasons: _Reasons) -> None:
-    from sources import OTHER_STAGES, VSOSH_STAGES
-
-    vsosh = p["event"] == "ВсОШ"
-    other = p["event"].notna() & ~vsosh
-    stage = p["stage"]
-    reasons.add(
-        vsosh & stage.notna() & ~stage.isin(VSOSH_STAGES),
-        "«Этап»: для ВсОШ допустимы школьный, муниципальный, региональный, заключительный",
-    )
-    reasons.add(
-        other & stage.notna() & ~stage.isin(OTHER_STAGES),
-        "«Этап»: для этого мероприятия допустимы отборочный, заключительный, обучение завершено",
-    )
-    reasons.add(vsosh & p["score"].isna(), "«Балл»: не заполнен (обязателен для ВсОШ)")
-    reasons.add(
-        vsosh & p["max_score"].isna(), "«Максимальный балл»: не заполнен (обязателен для ВсОШ)"
-    )
-    reasons.add(
-        p["score"].notna() & p["max_score"].notna() & (p["score"] > p["max_score"]),
-        "«Балл» больше «Максимальный балл»",
-    )
-    reasons.add(p["max_score"] == 0, "«Максимальный балл» не может быть 0")
-
-
-# A part can never exceed its whole: each rule is a row rule (the school's report is
-# quarantined with the reason and told in its feedback), so one impossible report cannot
-# break a share (CAR-01…04) for the whole region.
-_CAREER_PARTS = (
-    ("bvb_recommendations", ("bvb_participants",),
-     "«Получили рекомендации «Билет в будущее»» больше, чем «Участников «Билет в будущее»»"),
-    ("bvb_participants", ("students_6_11",),
-     "«Участников «Билет в будущее»» больше, чем «Обучающихся 6-11 классов»"),
-    ("proektoria_participants", ("students_6_11",),
-     "«Участников открытых уроков «Проектория»» больше, чем «Обучающихся 6-11 классов»"),
-    ("grads_9_continued", ("grads_9",),
-     "«Выпускников 9 классов, продолживших обучение в 10 классе» больше, чем «Выпускников"
-     " 9 классов»"),
-    ("vocational_completed", ("grads_9", "grads_11"),
-     "«Выпускников, завершивших профессиональное обучение» больше, чем выпускников 9 и 11"
-     " классов вместе"),
-)  # fmt: skip
-
-
-def _career_rules(p: dict[str, pd.Series], reasons: _Reasons) -> None:
-    for part, wholes, reason in _CAREER_PARTS:
-        whole = sum((p[w].fillna(0) for w in wholes), start=pd.Series(0, index=p[part].index))
-        reasons.add(p[part].notna() & (p[part] > whole), reason)
-
-
-RULES = {"vpr": _vpr_rules, "olympiad": _olympiad_rules, "career": _career_rules}

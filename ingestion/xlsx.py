@@ -66,6 +66,7 @@ from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 from ingestion.messages import broken_book
 from ingestion.reader import FileHeader, HeaderProblem, _norm, unknown_names_note
 from sources import INT, NUMBER, PERSONAL, TASKS, Column, SourceSpec
+from sources.vpr import NO_ANSWER, TASK_HEADER
 
 CHUNK_ROWS = 50_000
 HEADER_SCAN_ROWS = 20  # the header is looked for in the first 20 rows (+1 for a 2-row header)
@@ -73,8 +74,6 @@ NOTE_COLUMN = "_note"
 REJECT_COLUMN = "_reject"  # a reason the reader itself gives (e.g. an uncalculated formula)
 NOT_XLSX = "файл не является книгой Excel (.xlsx)"
 
-TASK_HEADER = re.compile(r"^З\d+$")  # as reader.TASK_HEADER: Cyrillic З + digits
-NO_ANSWER = {"x", "х"}  # Latin and Cyrillic, compared lowercased
 
 _QUOTES = "«»\"“”„‟'‘’‚‹›`´"
 _PUNCT = ",.:;*"

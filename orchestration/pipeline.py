@@ -20,12 +20,7 @@ from ingestion import db, deliveries, loader
 from ingestion.config import get_settings, reports_dir
 from orchestration import publication, run_control
 from reporting.audit_report import write_audit_report
-from sources import SOURCE_ORDER, SOURCES
-
-REFERENCE_SOURCES = ("municipalities", "schools", "targets")
-GIA_SOURCES = ("ege", "oge")
-OKO_SOURCES = ("vpr",)
-UPLOAD_SOURCES = ("olympiad", "career")
+from sources import GROUP_SOURCES, SOURCE_ORDER, SOURCES
 
 
 class BlockingFailure(RuntimeError):
@@ -277,7 +272,7 @@ def write_upload_feedback(conn, run_id: int) -> list[Path]:
         cur.execute(
             "select load_id, source from audit.loads where run_id = %s and source = any(%s)"
             " order by load_id",
-            (run_id, list(UPLOAD_SOURCES)),
+            (run_id, list(GROUP_SOURCES["uploads"])),
         )
         loads = cur.fetchall()
     written = []

@@ -22,16 +22,15 @@ from ingestion.excel_text import as_text
 from sources import (
     INT,
     NUMBER,
-    OLY_EVENTS,
-    OTHER_STAGES,
     PERSONAL,
     SCHOOL_YEAR,
     SOURCES,
     TEXT,
-    VSOSH_STAGES,
     Column,
     SourceSpec,
 )
+from sources.olympiad import EVENTS as OLY_EVENTS
+from sources.olympiad import OTHER_STAGES, VSOSH_STAGES
 
 LAST_ROW = 1_048_576  # validations and formats cover the whole column
 TEXT_FORMAT = "@"

@@ -34,7 +34,7 @@ def test_tags_retries_and_order(dagbag):
             assert task.retries >= 2, task.task_id
     validate = dag.get_task("validate")
     assert validate.retries == 0
-    loaders = {"ingest_reference", "ingest_fis_gia", "ingest_fis_oko", "ingest_uploads"}
+    loaders = {"ingest_reference", "ingest_gia", "ingest_oko", "ingest_uploads"}
     assert loaders | {"prepare"} <= validate.upstream_task_ids
     assert dag.get_task("transform").upstream_task_ids == {"prepare", "validate"}
     assert dag.get_task("publish").upstream_task_ids >= {"transform"}

@@ -30,7 +30,8 @@ import psycopg2
 import psycopg2.extras
 import pytest
 
-from ingestion.db import connect, copy_rows, ensure_schema
+from ingestion.db import connect, ensure_schema
+from tests.fixtures.pg import copy_rows
 
 pytestmark = pytest.mark.slow
 

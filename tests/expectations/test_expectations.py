@@ -11,7 +11,8 @@ import pytest
 from expectations import runner
 from expectations.suites import SOURCES, Registry, build_suite, stage_columns
 from ingestion import config
-from ingestion.db import copy_rows, ensure_schema
+from ingestion.db import ensure_schema
+from tests.fixtures.pg import copy_rows
 
 SNILS = re.compile(r"\d{3}-\d{3}-\d{3} \d{2}")
 

@@ -646,7 +646,9 @@ def test_olympiad_files(landing, olympiad):
 def test_olympiad_rows(landing, olympiad, school_codes, oge, ege):
     out, summary = landing
     rows, _ = olympiad
-    from sources import OLY_EVENTS, OLY_STATUSES, OTHER_STAGES, VSOSH_STAGES
+    from sources.olympiad import EVENTS as OLY_EVENTS
+    from sources.olympiad import OTHER_STAGES, VSOSH_STAGES
+    from sources.olympiad import STATUSES as OLY_STATUSES
 
     rows = rows[rows["СНИЛС"] != ""].copy()  # the one injected row without СНИЛС aside
     rows["year"] = rows["Учебный год"].str[-4:].astype(int)
