@@ -89,11 +89,9 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="edu_dwh_bench_"))
     os.environ["EDU_DWH_STATE_DIR"] = str(work / "state")
     os.environ.setdefault("EDU_DWH_PSEUDONYM_KEY", "bench-key")
-    import pgserver
+    from ingestion.config import embedded_server
 
-    import ingestion.config  # noqa: F401  (sets a private XDG_RUNTIME_DIR first)
-
-    server = pgserver.get_server(str(work / "pg"), cleanup_mode="stop")
+    server = embedded_server(work / "pg", cleanup_mode="stop")
     os.environ["EDU_DWH_DSN"] = server.get_uri()
 
     from ingestion import db, loader

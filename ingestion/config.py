@@ -1,6 +1,8 @@
 """Runtime configuration: warehouse DSN, pseudonymisation key and local state folders.
 
-Everything comes from the environment; nothing secret lives in code.
+Everything comes from the environment; nothing secret lives in code. Importing this module
+changes nothing: the environment is read (and the embedded server started) only when a
+function is called.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
-def _private_runtime_dir() -> None:
+def _ensure_private_runtime_dir() -> None:
     """pgserver (via platformdirs) wants a private XDG_RUNTIME_DIR; CI machines have none."""
     current = os.environ.get("XDG_RUNTIME_DIR")
     if current and Path(current).is_dir() and (Path(current).stat().st_mode & 0o077) == 0:
@@ -26,7 +28,6 @@ def _private_runtime_dir() -> None:
     os.environ["XDG_RUNTIME_DIR"] = str(path)
 
 
-_private_runtime_dir()
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 
 
@@ -66,13 +67,19 @@ class Settings:
     embedded: bool
 
 
-def _embedded_dsn() -> str:
-    # Imported lazily: pgserver is only needed for the embedded default.
-    import pgserver
+def embedded_server(pgdata: Path, cleanup_mode: str | None = None):
+    """The embedded PostgreSQL (pgserver) with its data in `pgdata`, started if needed.
 
-    pgdata = state_dir() / "pgdata"
-    server = pgserver.get_server(str(pgdata), cleanup_mode=None)
-    return server.get_uri()
+    pgserver (via platformdirs) wants a private XDG_RUNTIME_DIR, which CI machines lack:
+    one is made (0700) for this process and its children before the server starts."""
+    _ensure_private_runtime_dir()
+    import pgserver  # lazily: only the embedded default and the tests need it
+
+    return pgserver.get_server(str(pgdata), cleanup_mode=cleanup_mode)
+
+
+def _embedded_dsn() -> str:
+    return embedded_server(state_dir() / "pgdata").get_uri()
 
 
 def resolve_dsn() -> tuple[str, bool]:

@@ -21,22 +21,15 @@ EXIT_BUSY = 4
 
 
 def cmd_run(args) -> int:
-    from orchestration.pipeline import BlockingFailure, run_all
-    from orchestration.run_control import WarehouseBusy
+    from orchestration.pipeline import run_all
     from reporting.summary import print_summary
 
     try:
         result = run_all(args.landing, skip_dbt=args.skip_dbt, wait_s=args.wait)
-    except WarehouseBusy as exc:
-        print(f"ОШИБКА: {exc}", file=sys.stderr)
-        return EXIT_BUSY
-    except BlockingFailure as exc:
-        print(f"ОШИБКА: {exc}", file=sys.stderr)
-        return 1
     except Exception as exc:  # dbt failures and the like: say what, exit non-zero
-        print(f"ОШИБКА: {_say(exc)}", file=sys.stderr)
-        print("Опубликованные витрины не изменены; запуск отмечен как неуспешный.", file=sys.stderr)
-        return 1
+        if _exit_code(exc) is None:
+            raise RunFailed(exc) from exc
+        raise
     print(f"Запуск №{result['run_id']} завершён за {result['seconds']} с: {result['message']}")
     if not args.skip_dbt and not args.quiet:
         print_summary()
@@ -48,6 +41,33 @@ def cmd_run(args) -> int:
         )
         return 3
     return 0
+
+
+class RunFailed(Exception):
+    """`edu-dwh run` failed after it started (dbt and the like): nothing was published."""
+
+    def __init__(self, cause: BaseException):
+        super().__init__(
+            f"{_say(cause)}\nОпубликованные витрины не изменены; запуск отмечен как неуспешный."
+        )
+
+
+def _exit_code(exc: BaseException) -> int | None:
+    """The exit code of an error every command reports in one Russian line (None: a bug)."""
+    import psycopg2
+
+    from ingestion.deliveries import UnknownLoad
+    from orchestration.pipeline import BlockingFailure
+    from orchestration.run_control import WarehouseBusy
+
+    codes = (
+        (WarehouseBusy, EXIT_BUSY),
+        (UnknownLoad, 2),
+        (BlockingFailure, 1),
+        (RunFailed, 1),
+        (psycopg2.Error, 1),
+    )
+    return next((code for kind, code in codes if isinstance(exc, kind)), None)
 
 
 def _say(exc: BaseException) -> str:
@@ -70,19 +90,9 @@ def cmd_loads(args) -> int:
 
 
 def cmd_withdraw(args) -> int:
-    from ingestion.deliveries import UnknownLoad
     from orchestration.operations import withdraw_file
-    from orchestration.run_control import WarehouseBusy
 
-    try:
-        lines = withdraw_file(args.file, reason=args.reason, wait_s=args.wait)
-    except UnknownLoad as exc:
-        print(f"ОШИБКА: {exc}", file=sys.stderr)
-        return 2
-    except WarehouseBusy as exc:
-        print(f"ОШИБКА: {exc}", file=sys.stderr)
-        return EXIT_BUSY
-    for line in lines:
+    for line in withdraw_file(args.file, reason=args.reason, wait_s=args.wait):
         print(line)
     return 0
 
@@ -279,13 +289,14 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_summary)
 
     args = parser.parse_args(argv)
-    import psycopg2
-
     try:
         return args.func(args)
-    except psycopg2.Error as exc:  # any command: the database's English never reaches people
+    except Exception as exc:  # the database's English and tracebacks never reach people
+        code = _exit_code(exc)
+        if code is None:
+            raise
         print(f"ОШИБКА: {_say(exc)}", file=sys.stderr)
-        return 1
+        return code
 
 
 if __name__ == "__main__":

@@ -11,17 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from ingestion import config  # noqa: F401  (first: sets a private XDG_RUNTIME_DIR)
+from ingestion.config import embedded_server
 from tests.fixtures.pg import create_database, warehouse_env
 
 
 @pytest.fixture(scope="session")
 def pg_server(tmp_path_factory):
-    import pgserver
-
     # A short path: PostgreSQL's unix-socket path is limited to ~100 characters.
     base = Path("/tmp") / f"edu_dwh_test_{os.getpid()}"
-    server = pgserver.get_server(str(base), cleanup_mode="stop")
+    server = embedded_server(base, cleanup_mode="stop")
     yield server
     server.cleanup()
 

@@ -537,11 +537,12 @@ def test_database_restarted_mid_run_then_rerun_equals_clean_run(
     """The warehouse's PostgreSQL crashes (immediate stop) while files are being committed:
     the run fails with one Russian line (no traceback flood), and after the restart the next
     run ends exactly where an uninterrupted run ends."""
-    import pgserver
     from pgserver._commands import pg_ctl
 
+    from ingestion.config import embedded_server
+
     base = Path("/tmp") / f"edu_dwh_crash_{uuid.uuid4().hex[:8]}"
-    server = pgserver.get_server(str(base), cleanup_mode="stop")
+    server = embedded_server(base, cleanup_mode="stop")
     try:
         dsn = create_database(server)
         env = cli_env(dsn, tmp_path / "state")
