@@ -65,9 +65,25 @@ def _exit_code(exc: BaseException) -> int | None:
         (UnknownLoad, 2),
         (BlockingFailure, 1),
         (RunFailed, 1),
+        (DevelopmentOnly, 2),
         (psycopg2.Error, 1),
     )
     return next((code for kind, code in codes if isinstance(exc, kind)), None)
+
+
+class DevelopmentOnly(Exception):
+    """A command that needs the development-only package `synthetic` (not in the image)."""
+
+
+def _generator():
+    try:
+        from synthetic import generate
+    except ImportError as exc:
+        raise DevelopmentOnly(
+            "генератор синтетического региона (пакет synthetic/) есть только в репозитории"
+            " разработки, не в образе Airflow"
+        ) from exc
+    return generate
 
 
 def _say(exc: BaseException) -> str:
@@ -118,7 +134,7 @@ def cmd_quarantine(args) -> int:
 
 
 def cmd_generate(args) -> int:
-    from synthetic import generate
+    generate = _generator()
 
     t0 = time.monotonic()
     summary = generate(Path(args.out), seed=args.seed, scale=args.scale)
@@ -204,7 +220,8 @@ def _progress_line(line: str) -> str | None:
 def cmd_demo(args) -> int:
     from ingestion.config import get_settings
     from reporting.summary import print_summary
-    from synthetic import generate
+
+    generate = _generator()
 
     t0 = time.monotonic()
     landing = state_dir() / "demo_landing"
