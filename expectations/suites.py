@@ -59,15 +59,21 @@ def stage_columns(raw_table: str) -> list[str]:
 
 
 def expectation(
-    cls: type[Expectation], severity: str, message_ru: str, **kwargs: Any
+    cls: type[Expectation],
+    severity: str,
+    message_ru: str,
+    *,
+    description: str | None = None,
+    **kwargs: Any,
 ) -> Expectation:
-    """An expectation with our meta; its description (shown in Data Docs) is the Russian text."""
+    """An expectation with our meta; its description (shown in Data Docs) is the Russian text
+    (or ``description`` when the message is a template of expectation parameters)."""
     if severity not in _SEVERITY_LABEL:
         raise ValueError(f"unknown severity {severity!r}")
     return cls(
         meta={"severity": severity, "message_ru": message_ru},
         severity=severity,
-        description=f"[{_SEVERITY_LABEL[severity]}] {message_ru}",
+        description=f"[{_SEVERITY_LABEL[severity]}] {description or message_ru}",
         catch_exceptions=True,
         **kwargs,
     )
@@ -241,6 +247,10 @@ def row_count(spec: SourceSpec) -> list[Expectation]:
             E.ExpectTableRowCountToBeBetween,
             "Число строк вне правдоподобного диапазона {min_rows}–{max_rows}"
             " ({baseline_label}: {previous_rows} строк)",
+            description=(
+                f"Число строк от {ROW_COUNT_MIN_RATIO:g} до {ROW_COUNT_MAX_RATIO:g} числа"
+                f" сравнимых строк, загруженных ранее ({spec.baseline.label})"
+            ),
             min_value={"$PARAMETER": "min_rows"},
             max_value={"$PARAMETER": "max_rows"},
         )
