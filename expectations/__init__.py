@@ -1,4 +1,13 @@
-"""Great Expectations suites and runner for the pseudonymised stage tables.
+"""Great Expectations for the pseudonymised stage tables, by job:
+
+    expectations/context.py  GX context + Postgres datasource per warehouse (stores and Data
+                             Docs under a folder named by a hash of host/port/dbname), cached
+                             per process; GX logging kept at WARNING while GX runs
+    expectations/suites.py   suites derived from sources.SOURCES (generic) + what is specific
+                             to a source (row count against the baseline, school ∈ municipality)
+    expectations/runner.py   validate a stage table → ValidationOutcome (Checkpoint per file)
+    expectations/results.py  Russian messages, verdict, audit.validation_results rows
+    expectations/docs.py     Data Docs for auditors; values from files made markup-safe
 
 ``expectations.runner.validate_stage`` is the entry point; importing this package does not
 import Great Expectations (it is slow to import), ``expectations.suites`` does.

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
+import logging
 import re
+from pathlib import Path
 
 import psycopg2
 import pytest
 
-from expectations import runner
-from expectations.suites import SOURCES, Registry, build_suite, stage_columns
+import sources as contract
+from expectations import context, docs, runner
+from expectations.suites import SPECIFIC, build_suite, stage_columns
 from ingestion import config
 from ingestion.db import ensure_schema
 from tests.fixtures.pg import copy_rows
@@ -144,16 +148,12 @@ def test_stage_columns_follow_raw_ddl():
 
 
 def test_every_contract_source_has_a_suite():
-    import sources as contract
-
-    for name, spec in contract.SOURCES.items():
-        assert name in SOURCES, name
-        assert spec.raw_table == f"raw.{SOURCES[name].raw_table}", name
+    assert set(SPECIFIC) == set(contract.SOURCES)
 
 
 def test_every_expectation_has_severity_and_russian_message():
-    for source in SOURCES:
-        suite = build_suite(source, Registry(schools={"0101": "01"}), previous_rows=100)
+    for source in SPECIFIC:
+        suite = build_suite(source)
         assert suite.expectations, source
         for exp in suite.expectations:
             assert exp.meta["severity"] in ("critical", "warning"), (source, exp.expectation_type)
@@ -161,6 +161,63 @@ def test_every_expectation_has_severity_and_russian_message():
         types = {exp.expectation_type for exp in suite.expectations}
         assert "expect_table_columns_to_match_set" in types
         assert "expect_table_row_count_to_be_between" in types
+
+
+def _kwargs(suite) -> list[dict]:
+    return [exp.configuration.kwargs for exp in suite.expectations]
+
+
+def test_generic_expectations_follow_the_contract():
+    """Not-null, in-set and between come from the columns of sources.SOURCES, nothing else."""
+    for source, spec in contract.SOURCES.items():
+        suite = build_suite(source)
+        by_type: dict[str, list[dict]] = {}
+        for exp, kwargs in zip(suite.expectations, _kwargs(suite), strict=True):
+            by_type.setdefault(exp.expectation_type, []).append(kwargs)
+        stored = [c for c in spec.columns if c.name]
+        not_null = {k["column"] for k in by_type["expect_column_values_to_not_be_null"]}
+        assert {c.name for c in stored if c.required} <= not_null, source
+        in_set = {k["column"]: k["value_set"] for k in by_type["expect_column_values_to_be_in_set"]}
+        expected = {c.name: list(c.allowed) for c in stored if c.allowed}
+        expected.update({c.name: [c.value] for c in spec.constants})
+        assert in_set == expected, source
+        between = {
+            k["column"]: (k.get("min_value"), k.get("max_value"))
+            for k in by_type.get("expect_column_values_to_be_between", [])
+            if k["column"] in spec.column_by_name
+        }
+        assert between == {
+            c.name: (c.lo, c.hi) for c in stored if c.lo is not None or c.hi is not None
+        }, source
+        key = by_type.get("expect_compound_columns_to_be_unique") or [
+            {"column_list": [k["column"]]} for k in by_type["expect_column_values_to_be_unique"]
+        ]
+        assert [k["column_list"] for k in key] == [list(spec.natural_key)], source
+        (columns,) = by_type["expect_table_columns_to_match_set"]
+        assert columns["column_set"] == stage_columns(spec.raw_table), source
+        queries = [
+            k["unexpected_rows_query"] for k in by_type.get("unexpected_rows_expectation", [])
+        ]
+        for ref in spec.references:
+            assert any(f"b.{ref.column} is not null and r." in q for q in queries), source
+
+
+def test_no_value_set_is_declared_in_expectations():
+    """Value sets live in sources/ only: no literal collection of Russian words or of numbers
+    in expectations/, and no suite embeds registry codes (they are queried)."""
+    for path in Path(docs.__file__).parent.glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Tuple | ast.List | ast.Set) and len(node.elts) >= 2:
+                values = [e.value for e in node.elts if isinstance(e, ast.Constant)]
+                russian = any(isinstance(v, str) and re.search("[а-яё]", v, re.I) for v in values)
+                numbers = len(values) == len(node.elts) and all(
+                    isinstance(v, int) and not isinstance(v, bool) for v in values
+                )
+                assert not (russian or numbers), f"{path.name}:{node.lineno}"
+    for source in SPECIFIC:
+        for kwargs in _kwargs(build_suite(source)):
+            assert "0101" not in str(kwargs), source
 
 
 def test_ege_stage_critical_failures_on_accepted_rows_only(dwh):
@@ -188,8 +245,8 @@ def test_ege_stage_critical_failures_on_accepted_rows_only(dwh):
 
     assert outcome.success is False
     assert outcome.failures == [
-        "Тестовый балл вне диапазона 0–100: 1 строк(и)",
-        "Коды ОО отсутствуют в справочнике: 1 строк(и)",
+        "«Тестовый балл»: значение вне диапазона 0–100: 1 строк(и)",
+        "«Код ОО»: код отсутствует в реестре ОО: 1 строк(и)",
     ]
     assert outcome.warnings == []
     assert outcome.statistics["rows_accepted"] == 5
@@ -203,7 +260,7 @@ def test_ege_stage_critical_failures_on_accepted_rows_only(dwh):
         " from audit.validation_results where load_id = %s",
         (load_id,),
     )
-    suite_size = len(build_suite("ege", Registry(schools={"0101": "01"})).expectations)
+    suite_size = len(build_suite("ege").expectations)
     by_suite = {}
     for row in results:
         by_suite.setdefault(row[0], []).append(row)
@@ -231,14 +288,14 @@ def test_ege_stage_critical_failures_on_accepted_rows_only(dwh):
     pages = list(config.data_docs_dir().rglob("*.html"))
     assert len(pages) > 1
     texts = [page.read_text(encoding="utf-8") for page in pages]
-    assert any("Коды ОО отсутствуют в справочнике" in text for text in texts)
+    assert any("код отсутствует в реестре ОО" in text for text in texts)
     for page, text in zip(pages, texts, strict=True):
         assert not SNILS.search(text), page
 
     # the cached context still validates after the docs build (same process, same DSN)
     again = runner.validate_stage(dwh, "ege", stage, load_id, run_id)
     assert again.failures == outcome.failures
-    assert len([key for key in runner._CACHE if key[1] == dwh]) == 1
+    assert len([wh for wh in context.cached_warehouses() if wh.dsn == dwh]) == 1
 
 
 def test_clean_stage_passes_and_row_count_is_a_warning(dwh):
@@ -297,13 +354,13 @@ def test_oge_rules_differ_from_ege(dwh):
 
     assert outcome.success is False
     assert outcome.failures == [
-        "Недопустимая форма ГИА: 1 строк(и)",
-        "Недопустимая категория участника: 1 строк(и)",
-        "Код предмета отсутствует в перечне предметов ОГЭ: 1 строк(и)",
+        "«Форма»: недопустимое значение: 1 строк(и)",
+        "«Категория участника»: недопустимое значение: 1 строк(и)",
+        "«Код предмета»: недопустимое значение: 1 строк(и)",
     ]
+    # a valid result without a mark (row 4) is a row rule of sources/gia.py, not a GX check
     assert outcome.warnings == [
         "Код ОО не относится к указанному коду АТЕ (по справочнику ОО): 1 строк(и)",
-        "Нет отметки у действительного результата ОГЭ/ГВЭ-9: 1 строк(и)",
     ]
     # nothing was rejected by ingestion: the all-rows batch would repeat the accepted one
     suites = _exec(
@@ -327,8 +384,8 @@ def test_duplicate_sitting_and_schema_mismatch(dwh):
     assert outcome.failures == [
         "Состав столбцов промежуточной таблицы не соответствует контракту:"
         " нет столбцов subject_name; лишние столбцы fio",
-        "Повторяющиеся записи об одном экзамене участника"
-        " (участник, год, форма, предмет, этап, дата): 2 строк(и)",
+        "Повторяющиеся записи с одним ключом"
+        " (участник, Год, Форма, Код предмета, Этап, Дата экзамена): 2 строк(и)",
     ]
 
 
@@ -339,7 +396,6 @@ def test_reference_files(dwh):
         dwh,
         load_id,
         [
-            (load_id, 1, "00", "Регион", "субъект", None),  # the region itself: any type
             (load_id, 2, "01", "Город А", "городской округ", None),
             (load_id, 3, "01", "Город А2", "городской округ", None),
             (load_id, 4, "03", "Посёлок", "посёлок", None),
@@ -350,10 +406,10 @@ def test_reference_files(dwh):
     )
     outcome = runner.validate_stage(dwh, "municipalities", stage, load_id, None)
     assert outcome.failures == [
-        "Коды АТЕ повторяются: 2 строк(и)",
-        "Недопустимый тип муниципального образования: 1 строк(и)",
+        "«Тип»: недопустимое значение: 1 строк(и)",
+        "Повторяющиеся записи с одним ключом (Код АТЕ): 2 строк(и)",
     ]
-    # currently loaded version has 2 rows -> 4 accepted rows are within 1..4
+    # currently loaded version has 2 rows -> 3 accepted rows are within 1..4
     assert outcome.statistics["previous_rows"] == 2
     assert outcome.warnings == []
 
@@ -377,15 +433,17 @@ def test_reference_files(dwh):
             (load_id, 2, "GIA-01", 2025, "муниципалитет", "01", None, 90, None),
             (load_id, 3, "GIA-1", 2025, "регион", "01", None, 90, None),
             (load_id, 4, "VPR-02", 2025, "школа", "0101", None, 90, None),
+            (load_id, 5, "VPR-03", 2025, "ОО", "0101", 99, 90, None),
         ],
         raw_table="targets",
         columns=tgt_cols,
     )
     outcome = runner.validate_stage(dwh, "targets", stage, load_id, None)
+    # the code format and territory 00 of the region are row rules (sources/targets.py):
+    # rows 3 and 4 would have been quarantined by ingestion; GX checks the contract's columns
     assert outcome.failures == [
-        "Код показателя не соответствует формату GIA|VPR|OLY|CAR-NN: 1 строк(и)",
-        "Недопустимый уровень (регион/муниципалитет/ОО): 1 строк(и)",
-        "У уровня «регион» код территории должен быть 00: 1 строк(и)",
+        "«Уровень»: недопустимое значение: 1 строк(и)",
+        "«Предмет»: недопустимое значение: 1 строк(и)",
     ]
 
     sch_cols = [
@@ -412,7 +470,7 @@ def test_reference_files(dwh):
         columns=sch_cols,
     )
     outcome = runner.validate_stage(dwh, "schools", stage, load_id, None)
-    assert outcome.failures == ["Не заполнен признак ШСУ (1/0): 1 строк(и)"]
+    assert outcome.failures == ["«ШСУ»: не заполнено: 1 строк(и)"]
 
 
 def test_data_docs_build_without_validations(warehouse):
@@ -449,10 +507,12 @@ def test_vpr_olympiad_career(dwh):
     )
     outcome = runner.validate_stage(dwh, "vpr", stage, load_id, None, validate_all_rows=False)
     assert outcome.failures == [
-        "Класс вне диапазона 4–11: 1 строк(и)",
-        "Повторяющиеся результаты ученика (год, ОО, код ученика, предмет): 2 строк(и)",
+        "«Класс»: значение вне диапазона 4–11: 1 строк(и)",
+        "Повторяющиеся записи с одним ключом"
+        " (Год, Код ОО, Код ученика, Код предмета, Класс): 2 строк(и)",
     ]
-    assert outcome.warnings == ["Окружающий мир (код 40) пишут только 4-е классы: 1 строк(и)"]
+    # «окружающий мир only in grade 4» (row 3) is a row rule of sources/vpr.py
+    assert outcome.warnings == []
 
     oly_cols = [
         "load_id", "source_row", "school_year", "year", "event", "stage", "subject", "grade",
@@ -485,7 +545,7 @@ def test_vpr_olympiad_career(dwh):
                 2,
                 "2023/2024",
                 2024,
-                "НТО",
+                "Олимпиада Эйлера",
                 "школьный",
                 "Робототехника",
                 9,
@@ -506,7 +566,7 @@ def test_vpr_olympiad_career(dwh):
                 "региональный",
                 "Физика",
                 9,
-                "02",
+                "01",
                 "0201",
                 "pk3",
                 60,
@@ -519,8 +579,11 @@ def test_vpr_olympiad_career(dwh):
         columns=oly_cols,
     )
     outcome = runner.validate_stage(dwh, "olympiad", stage, load_id, None, validate_all_rows=False)
-    assert outcome.failures == ["Недопустимый этап конкурса (не ВсОШ): 1 строк(и)"]
-    assert outcome.warnings == ["Балл больше максимального балла: 1 строк(и)"]
+    assert outcome.failures == ["«Мероприятие»: недопустимое значение: 1 строк(и)"]
+    # the stage per event and «score ≤ maximum» (row 3) are row rules of sources/olympiad.py
+    assert outcome.warnings == [
+        "Код ОО не относится к указанному коду АТЕ (по справочнику ОО): 1 строк(и)"
+    ]
 
     counts = [
         "students_6_11", "bvb_participants", "bvb_recommendations", "proektoria_participants",
@@ -543,8 +606,64 @@ def test_vpr_olympiad_career(dwh):
         columns=car_cols,
     )
     outcome = runner.validate_stage(dwh, "career", stage, load_id, None, validate_all_rows=False)
-    assert outcome.failures == ["Недопустимый уровень модели профориентации: 1 строк(и)"]
+    assert outcome.failures == [
+        "«Уровень единой модели профориентации»: недопустимое значение: 1 строк(и)"
+    ]
+    # more recommendations than participants (row 2) is a row rule of sources/career.py
     assert outcome.warnings == [
-        "Рекомендации «Билет в будущее» получили больше, чем участвовали: 1 строк(и)",
         "Код ОО не относится к указанному коду АТЕ (по справочнику ОО): 1 строк(и)",
     ]
+
+
+def test_registry_is_queried_not_embedded(dwh):
+    """A school added to the registry after the suite was saved counts at the next file."""
+    rows = lambda load_id: [_gia_row(load_id, 1, school="0102")]  # noqa: E731
+    load_id = _new_load(dwh, "ege")
+    first = runner.validate_stage(
+        dwh, "ege", _create_stage(dwh, load_id, rows(load_id)), load_id, None
+    )
+    assert first.failures == ["«Код ОО»: код отсутствует в реестре ОО: 1 строк(и)"]
+    sch = _new_load(dwh, "schools", status="loaded")
+    _exec(
+        dwh,
+        "insert into raw.schools (load_id, source_row, school_code, ate_code, name)"
+        " values (%s, 1, '0102', '02', 'Школа 3')",
+        (sch,),
+    )
+    load_id = _new_load(dwh, "ege")
+    second = runner.validate_stage(
+        dwh, "ege", _create_stage(dwh, load_id, rows(load_id)), load_id, None
+    )
+    assert second.success is True
+    # the registry puts school 0102 in municipality 02, the row says 01
+    assert second.warnings == [
+        "Код ОО не относится к указанному коду АТЕ (по справочнику ОО): 1 строк(и)"
+    ]
+
+
+def test_gx_store_and_docs_per_warehouse(dwh, pg_server, caplog):
+    other = dwh.replace("/t_", "/other_")
+    assert context.warehouse_key(dwh) != context.warehouse_key(other)
+    with_password = dwh.replace("postgres:@", "postgres:secret@")
+    assert context.warehouse_key(with_password) == context.warehouse_key(dwh)
+    assert "secret" not in context.warehouse_label(with_password)
+    root = context.gx_root(dwh)
+    assert root.parent == config.state_dir() / "gx" and root.name.startswith("wh-")
+
+    caplog.set_level(logging.DEBUG)
+    load_id = _new_load(dwh, "ege")
+    stage = _create_stage(dwh, load_id, [_gia_row(load_id, 1)])
+    assert runner.validate_stage(dwh, "ege", stage, load_id, None).success is True
+    gx_lines = [r for r in caplog.records if r.name.startswith("great_expectations")]
+    assert [r for r in gx_lines if r.levelno < logging.WARNING] == []
+    # the result is in this warehouse's store, and its Data Docs in its own site
+    assert list((root / "validations").rglob("*.json"))
+    index = runner.build_data_docs()
+    assert index == config.data_docs_dir() / "index.html"
+    site = docs.site_index(dwh)
+    assert site.is_file() and site.parent.name == root.name
+    assert f'href="{root.name}/index.html"' in index.read_text(encoding="utf-8")
+    assert list(site.parent.rglob(f"*load_{load_id}_ege_accepted*")) or any(
+        f"load_{load_id}_ege_accepted" in p.read_text(encoding="utf-8")
+        for p in site.parent.rglob("*.html")
+    )

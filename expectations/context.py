@@ -1,0 +1,221 @@
+"""The GX data context of a warehouse: where its stores live, its Postgres datasource, caching.
+
+Every warehouse gets its own GX root ``<state>/gx/<key>`` (expectation suites, validation
+results) and its own Data Docs site ``<data_docs>/<key>/``, ``key`` being a short hash of the
+DSN's host, port and database name (never the credentials): results of two warehouses never
+mix in one ``.local/`` (a test database, the embedded demo warehouse, a production DSN).
+
+The context (ephemeral, with filesystem stores) and its datasource are created once per
+process and warehouse and reused: creating them costs far more than validating a file.
+Great Expectations is imported lazily, so importing this module is cheap.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ingestion import config
+from ingestion.db import sqlalchemy_url
+
+DATASOURCE_NAME = "warehouse"
+DOCS_SITE_NAME = "edu_dwh_audit"
+DOCS_VALIDATION_RESULTS_LIMIT = 1000
+# The connection string is substituted at run time (never written anywhere), which also lets
+# a host-less unix-socket URL through: GX's PostgresDsn validation rejects
+# ``postgresql+psycopg2://postgres:@/db?host=/tmp/x`` but SQLAlchemy/psycopg2 accept it.
+_URL_VARIABLE = "edu_dwh_gx_sqlalchemy_url"
+GX_LOGGER = "great_expectations"
+
+
+# --- one folder per warehouse ----------------------------------------------------------------
+
+
+def _dsn_parts(dsn: str) -> tuple[str, str, str]:
+    from psycopg2.extensions import parse_dsn
+
+    params = parse_dsn(dsn)
+    host = params.get("host") or params.get("hostaddr") or "localhost"
+    return host, str(params.get("port") or 5432), params.get("dbname") or params.get("user", "")
+
+
+def warehouse_key(dsn: str) -> str:
+    """A short, stable folder name for the warehouse of ``dsn`` (host, port, database)."""
+    host, port, dbname = _dsn_parts(dsn)
+    return "wh-" + hashlib.sha256(f"{host}\0{port}\0{dbname}".encode()).hexdigest()[:12]
+
+
+def warehouse_label(dsn: str) -> str:
+    """``dbname @ host:port``, for the Data Docs entry page (no credentials)."""
+    host, port, dbname = _dsn_parts(dsn)
+    return f"{dbname} @ {host}:{port}"
+
+
+def gx_root(dsn: str) -> Path:
+    """Where GX keeps the stores (suites, validation results) of this warehouse."""
+    path = config.state_dir() / "gx" / warehouse_key(dsn)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def docs_site_dir(dsn: str) -> Path:
+    """The Data Docs site of this warehouse (``data_docs_dir()/<key>/index.html``)."""
+    path = config.data_docs_dir() / warehouse_key(dsn)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+# --- quiet GX ----------------------------------------------------------------------------------
+
+
+class _OneLine(logging.Filter):
+    """GX logs every caught expectation error with its traceback (hundreds when the database
+    goes away mid-run); the message is enough: errors reach the audit table anyway."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.exc_info = None
+        record.exc_text = None
+        return True
+
+
+_ONE_LINE = _OneLine()
+
+
+@contextlib.contextmanager
+def quiet_gx(level: int = logging.WARNING) -> Iterator[None]:
+    """GX loggers at ``level`` (and tracebacks dropped) for the duration of the block.
+
+    Set on every use rather than once at import: Airflow (re)configures logging after our
+    modules are imported, and GX's INFO lines would otherwise fill the task log."""
+    names = [GX_LOGGER] + [
+        name for name in logging.root.manager.loggerDict if name.startswith(GX_LOGGER + ".")
+    ]
+    saved = []
+    for name in names:
+        logger = logging.getLogger(name)
+        saved.append((logger, logger.level))
+        if logger.level == logging.NOTSET and name != GX_LOGGER:
+            continue  # inherits from great_expectations
+        logger.setLevel(level)
+    root = logging.getLogger(GX_LOGGER)
+    root.addFilter(_ONE_LINE)
+    try:
+        yield
+    finally:
+        root.removeFilter(_ONE_LINE)
+        for logger, previous in saved:
+            logger.setLevel(previous)
+
+
+# --- context cache -----------------------------------------------------------------------------
+
+
+@dataclass
+class Warehouse:
+    """The GX context of one warehouse, and what this process did with it."""
+
+    dsn: str
+    root: Path
+    context: Any  # AbstractDataContext
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    saved_suites: dict[str, str] = field(default_factory=dict)  # name -> fingerprint
+    pending_docs: list[Any] = field(default_factory=list)  # identifiers to render
+    _datasource: Any = None
+
+    @property
+    def datasource(self):
+        """The Postgres datasource (added on first use: building docs needs none)."""
+        if self._datasource is None:
+            self._datasource = self.context.data_sources.add_postgres(
+                DATASOURCE_NAME, connection_string="${" + _URL_VARIABLE + "}"
+            )
+        return self._datasource
+
+
+_CACHE: dict[str, Warehouse] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def _project_config(root: Path, docs: Path):
+    from great_expectations.data_context.types.base import DataContextConfig, ProgressBarsConfig
+
+    def filesystem(class_name: str, folder: str) -> dict:
+        return {
+            "class_name": class_name,
+            "store_backend": {
+                "class_name": "TupleFilesystemStoreBackend",
+                "base_directory": str(root / folder),
+            },
+        }
+
+    def in_memory(class_name: str) -> dict:
+        return {"class_name": class_name, "store_backend": {"class_name": "InMemoryStoreBackend"}}
+
+    return DataContextConfig(
+        stores={
+            "expectations_store": filesystem("ExpectationsStore", "expectations"),
+            "validation_results_store": filesystem("ValidationResultsStore", "validations"),
+            # one validation definition and checkpoint per file, removed after the run
+            "validation_definition_store": in_memory("ValidationDefinitionStore"),
+            "checkpoint_store": in_memory("CheckpointStore"),
+        },
+        expectations_store_name="expectations_store",
+        validation_results_store_name="validation_results_store",
+        checkpoint_store_name="checkpoint_store",
+        data_docs_sites={
+            DOCS_SITE_NAME: {
+                "class_name": "SiteBuilder",
+                "show_how_to_buttons": False,
+                "store_backend": {
+                    "class_name": "TupleFilesystemStoreBackend",
+                    "base_directory": str(docs),
+                },
+                "site_index_builder": {
+                    "class_name": "DefaultSiteIndexBuilder",
+                    "validation_results_limit": DOCS_VALIDATION_RESULTS_LIMIT,
+                },
+            }
+        },
+        analytics_enabled=False,
+        progress_bars=ProgressBarsConfig(globally=False),
+    )
+
+
+def warehouse(dsn: str) -> Warehouse:
+    """The cached GX context of the warehouse ``dsn`` under the current state dir."""
+    root = gx_root(dsn)
+    key = str(root)
+    with _CACHE_LOCK:
+        cached = _CACHE.get(key)
+        if cached is not None and cached.dsn == dsn:
+            return cached
+        import great_expectations as gx
+
+        with quiet_gx():
+            context = gx.get_context(
+                mode="ephemeral",
+                project_config=_project_config(root, docs_site_dir(dsn)),
+                runtime_environment={_URL_VARIABLE: sqlalchemy_url(dsn)},
+            )
+        cached = _CACHE[key] = Warehouse(dsn=dsn, root=root, context=context)
+        return cached
+
+
+def cached_warehouses() -> list[Warehouse]:
+    with _CACHE_LOCK:
+        return list(_CACHE.values())
+
+
+def reset_cache() -> None:
+    """Drop cached contexts and close their database connections (tests, long-lived workers)."""
+    with _CACHE_LOCK:
+        for entry in _CACHE.values():
+            if entry._datasource is not None:
+                entry._datasource.get_engine().dispose()
+        _CACHE.clear()
