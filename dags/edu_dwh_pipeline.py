@@ -1,7 +1,9 @@
 """edu_dwh_pipeline — landing folder → validated raw → dbt marts → published.
 
 Thin wiring only: every task calls one function of `orchestration.pipeline`, the same ones
-`edu-dwh run` calls. A failed blocking check stops the run before dbt and publishing; dbt
+`edu-dwh run` calls. `validate` checks every staged file, `commit` writes
+what passed into raw (and stops the run if a file failed a blocking check, before dbt and
+publishing), `feedback` writes the schools' reports whatever happened; dbt
 builds into shadow schemas that `publish` switches in only when everything passed; if any
 task fails, `close_failed_run` records the failure in audit.runs (and fails the DAG run).
 """
@@ -59,18 +61,31 @@ def edu_dwh_pipeline():
 
         return ingest_group
 
-    @task(retries=0)
+    @task(retries=0)  # checks are not repeated on a half-checked stage: the next run re-checks
     def validate(dwh_run: int) -> str:
+        from orchestration.pipeline import validate as validate_run
+
+        report = validate_run(dwh_run)
+        return f"{len(report.by_status('validated'))} файлов прошли проверки"
+
+    @task
+    def commit(dwh_run: int) -> str:
         from airflow.sdk.exceptions import AirflowFailException
 
         from orchestration.pipeline import BlockingFailure
-        from orchestration.pipeline import validate as validate_run
+        from orchestration.pipeline import commit as commit_run
 
         try:
-            report = validate_run(dwh_run, _landing())
+            report = commit_run(dwh_run)
         except BlockingFailure as exc:  # no retry: the data must be fixed first
             raise AirflowFailException(str(exc)) from exc
         return f"{len(report.by_status('loaded'))} файлов загружено"
+
+    @task(trigger_rule=TriggerRule.ALL_DONE)  # schools learn why a file was rejected, always
+    def feedback(dwh_run: int) -> int:
+        from orchestration.pipeline import feedback as write_feedback
+
+        return len(write_feedback(dwh_run))
 
     @task
     def transform(dwh_run: int) -> None:
@@ -101,11 +116,14 @@ def edu_dwh_pipeline():
     dwh_run = prepare()
     checked = validate(dwh_run)
     loaders = [ingest_task(group)(dwh_run) for group in GROUP_SOURCES]
-    loaders >> checked  # dbt runs once, after every source of the run is in
+    loaders >> checked  # checked once every source of the run is staged
+    committed = commit(dwh_run)
+    told = feedback(dwh_run)
     published = publish(dwh_run)
     built = transform(dwh_run)
-    checked >> built >> published
-    [dwh_run, *loaders, checked, built, published] >> close_failed_run()
+    checked >> committed >> built >> published
+    committed >> told
+    [dwh_run, *loaders, checked, committed, built, published] >> close_failed_run()
 
 
 edu_dwh_pipeline()

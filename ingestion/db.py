@@ -58,6 +58,8 @@ create table if not exists audit.loads (
 alter table audit.loads add column if not exists precedence bigint;
 alter table audit.loads add column if not exists file_mtime_ns bigint;
 alter table audit.loads add column if not exists withdrawn_at timestamptz;
+-- a critical file-level check failed: the run that delivered the file may not publish
+alter table audit.loads add column if not exists blocking boolean not null default false;
 create index if not exists loads_sha_idx on audit.loads (sha256);
 create index if not exists loads_source_idx on audit.loads (source, status);
 create index if not exists loads_identity_idx on audit.loads (source, rel_path);

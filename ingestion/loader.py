@@ -1,13 +1,15 @@
-"""Stage a file into raw._stage_<load_id>, then commit it: quarantine, versions, insert.
+"""Stage a file into raw._stage_<load_id>, check it, then commit it: quarantine, versions, insert.
 
-`stage_file` first decides what the delivered file is (ingestion/deliveries.py: new, a new
-version of its name, unchanged, the same bytes as another file, withdrawn), then reads it
-in chunks and COPYs every row (accepted or not) into its stage table with the reason it
-would be rejected. `commit_load` adds the checks that need the database (registry codes,
-repeated natural keys), runs the Great Expectations suite on the pseudonymised stage, and
-then, in ONE transaction, moves rejected rows to audit.quarantine, retires the previous
-version of the same file, inserts the accepted rows and resolves which row of each natural
-key is current (deliveries.apply_load).
+- `stage_file` first decides what the delivered file is (ingestion/deliveries.py: new, a
+  new version of its name, unchanged, the same bytes as another file, withdrawn), then
+  reads it in chunks and COPYs every row (accepted or not) into its stage table with the
+  reason it would be rejected (status 'staged').
+- `check_load` adds the row checks that need the database (registry codes, the source's SQL
+  checks, repeated natural keys). The orchestration then runs the file-level checks (Great
+  Expectations) and calls `accept_checked` (status 'validated') or `reject_blocked`.
+- `commit_load`, in ONE transaction, moves rejected rows to audit.quarantine, retires the
+  previous version of the same file, inserts the accepted rows and resolves which row of
+  each natural key is current (deliveries.apply_load).
 """
 
 from __future__ import annotations
@@ -332,40 +334,56 @@ def compute_scope(conn, spec: SourceSpec, load_id: int) -> dict:
     return scope
 
 
-def commit_load(
-    conn, spec: SourceSpec, load_id: int, rel_path: str, path: Path | None, validator=None
-) -> LoadResult:
-    """Validate a staged load and move it into the raw table (see module docstring).
-
-    `validator(source, stage_table, load_id) -> outcome` runs the Great Expectations suite;
-    an outcome with `success == False` rejects the whole file (blocking).
-    """
-    table = stage_table(load_id)
+def check_load(conn, spec: SourceSpec, load_id: int) -> None:
+    """The row checks that need the database (registry codes, the source's SQL checks,
+    repeated keys), then what the file covers (scope): the stage is ready for validation."""
     database_row_checks(conn, spec, load_id)
     scope = compute_scope(conn, spec, load_id)
     with conn.cursor() as cur:
-        cur.execute(f"select count(*), count(*) filter (where _reject_reason is null) from {table}")
-        rows_read, rows_ok = cur.fetchone()
         cur.execute(
             "update audit.loads set scope = %s where load_id = %s", (json.dumps(scope), load_id)
         )
     conn.commit()
 
+
+def accept_checked(conn, load_id: int) -> None:
+    """The file passed the file-level checks: it waits for `commit_load` (status
+    'validated'; its stage table stays until then)."""
+    with conn.cursor() as cur:
+        cur.execute("update audit.loads set status = 'validated' where load_id = %s", (load_id,))
+    conn.commit()
+
+
+def reject_blocked(
+    conn, spec: SourceSpec, load_id: int, rel_path: str, path: Path | None, failures
+) -> LoadResult:
+    """A critical file-level check failed: the whole file is rejected and publishing of
+    this run must stop (`audit.loads.blocking`)."""
+    reason = "не пройдены блокирующие проверки: " + "; ".join(failures)
+    _drop_stage(conn, stage_table(load_id))
+    sha = _sha_of_load(conn, load_id)
+    if path is not None:
+        result = _reject_file(conn, load_id, spec, path, rel_path, sha, reason)
+    else:
+        _finish(conn, load_id, "rejected", "Файл отклонён: " + reason)
+        result = LoadResult(load_id, spec.name, rel_path, "rejected", reason)
+    with conn.cursor() as cur:
+        cur.execute("update audit.loads set blocking = true where load_id = %s", (load_id,))
+    conn.commit()
+    result.blocking = True
+    return result
+
+
+def commit_load(
+    conn, spec: SourceSpec, load_id: int, rel_path: str, path: Path | None
+) -> LoadResult:
+    """Move a validated load into the raw table (see module docstring)."""
+    table = stage_table(load_id)
+    with conn.cursor() as cur:
+        cur.execute(f"select count(*), count(*) filter (where _reject_reason is null) from {table}")
+        rows_read, rows_ok = cur.fetchone()
+    conn.rollback()
     warnings: list[str] = []
-    if validator is not None:
-        outcome = validator(spec.name, table, load_id)
-        warnings = list(getattr(outcome, "warnings", []) or [])
-        if not outcome.success:
-            reason = "не пройдены блокирующие проверки: " + "; ".join(outcome.failures)
-            _drop_stage(conn, table)
-            sha = _sha_of_load(conn, load_id)
-            if path is not None:
-                result = _reject_file(conn, load_id, spec, path, rel_path, sha, reason)
-            else:
-                _finish(conn, load_id, "rejected", "Файл отклонён: " + reason)
-                result = LoadResult(load_id, spec.name, rel_path, "rejected", reason)
-            result.blocking = True
-            return result
 
     if rows_ok == 0:
         reason = "ни одна строка не прошла проверку" if rows_read else "в файле нет ни одной строки"
@@ -483,12 +501,13 @@ def _drop_stage(conn, table: str) -> None:
 
 
 def abandon_stale_stages(conn) -> int:
-    """Loads left 'staged'/'staging' by a run that died: drop their stage tables."""
+    """Loads left in flight ('staging', 'staged', 'validated') by a run that died: drop
+    their stage tables."""
     with conn.cursor() as cur:
         cur.execute(
             "update audit.loads set status = 'abandoned', finished_at = now(),"
             " message = 'запуск прерван до завершения загрузки'"
-            " where status in ('staged', 'staging') returning load_id"
+            " where status in ('staged', 'staging', 'validated') returning load_id"
         )
         ids = [r[0] for r in cur.fetchall()]
         for load_id in ids:

@@ -197,71 +197,125 @@ def _ingest(landing: Path | str, run_id: int, sources: tuple[str, ...]) -> StepR
     return report
 
 
-def _gx_validator(run_id: int):
-    try:
-        from expectations.runner import validate_stage
-    except ImportError:  # pragma: no cover - GX suites are part of the package
-        return None
-    dsn = get_settings().dsn
-
-    def validate(source: str, table: str, load_id: int):
-        return validate_stage(dsn, source, table, load_id, run_id)
-
-    return validate
-
-
-def validate(run_id: int, landing: Path | str | None = None) -> StepReport:
-    """Row checks against the registry, GX suites, then commit each staged file."""
+def validate(run_id: int) -> StepReport:
+    """Check each staged file of the run: row checks that need the database, then the
+    file-level Great Expectations suite. A file passes ('validated') or is rejected; a
+    failed critical check marks it blocking (the run will not publish). Nothing is
+    committed here."""
     with run_control.step(run_id, "validate"):
-        return _validate(run_id, landing)
+        return _validate(run_id)
 
 
-def _validate(run_id: int, landing: Path | str | None) -> StepReport:
+def _loads_of(conn, run_id: int, status: str) -> list[tuple[int, str, str]]:
+    """(load_id, source, rel_path) of the run's loads with `status`, in source order."""
+    with conn.cursor() as cur:
+        cur.execute(
+            "select load_id, source, rel_path from audit.loads where run_id = %s and status = %s",
+            (run_id, status),
+        )
+        found = cur.fetchall()
+    conn.rollback()
+    order = {name: i for i, name in enumerate(SOURCE_ORDER)}
+    return sorted(found, key=lambda r: (order.get(r[1], 99), r[0]))
+
+
+def _landing_path(landing: Path | str | None, rel: str) -> Path | None:
+    """The delivered file (for a copy in quarantine), if the landing folder still has it."""
+    path = Path(landing).resolve() / rel if landing else None
+    return path if path is not None and path.exists() else None
+
+
+def _validate(run_id: int) -> StepReport:
+    from expectations.runner import validate_stage  # the blocking gate: never optional
+
     report = StepReport(run_id)
-    validator = _gx_validator(run_id)
+    dsn = get_settings().dsn
+    landing = _landing_of(run_id)
     conn = db.connect()
     try:
-        with conn.cursor() as cur:
-            cur.execute(
-                "select load_id, source, rel_path from audit.loads"
-                " where run_id = %s and status = 'staged'",
-                (run_id,),
-            )
-            staged = cur.fetchall()
-        order = {name: i for i, name in enumerate(SOURCE_ORDER)}
-        staged.sort(key=lambda r: (order.get(r[1], 99), r[0]))
-        base = Path(landing).resolve() if landing else None
+        staged = _loads_of(conn, run_id, "staged")
         for k, (load_id, source, rel) in enumerate(staged, 1):
             t0 = time.monotonic()
-            path = base / rel if base else None
-            result = loader.commit_load(
-                conn,
-                SOURCES[source],
-                load_id,
-                rel,
-                path if path and path.exists() else None,
-                validator,
-            )
+            spec = SOURCES[source]
+            loader.check_load(conn, spec, load_id)
+            outcome = validate_stage(dsn, source, loader.stage_table(load_id), load_id, run_id)
+            if outcome.success:
+                loader.accept_checked(conn, load_id)
+                result = loader.LoadResult(load_id, source, rel, "validated")
+            else:
+                path = _landing_path(landing, rel)
+                result = loader.reject_blocked(conn, spec, load_id, rel, path, outcome.failures)
+            result.warnings = list(outcome.warnings or [])
             report.results.append(result)
-            log(
-                f"  [{k}/{len(staged)}] {rel}: {result.status}, загружено {result.rows_loaded},"
-                f" в карантине {result.rows_quarantined} ({time.monotonic() - t0:.1f} с)"
-            )
+            log(f"  [{k}/{len(staged)}] {rel}: {result.status} ({time.monotonic() - t0:.1f} с)")
             for w in result.warnings:
                 log(f"    предупреждение: {w}")
-        write_upload_feedback(conn, run_id)
     finally:
         conn.close()
-    blocked = [r for r in report.results if r.blocking]
+    return report
+
+
+def _landing_of(run_id: int) -> str | None:
+    with db.transaction() as conn, conn.cursor() as cur:
+        cur.execute("select landing_dir from audit.runs where run_id = %s", (run_id,))
+        found = cur.fetchone()
+    return found[0] if found else None
+
+
+def commit(run_id: int) -> StepReport:
+    """Commit each validated file of the run into raw (one transaction per file). If a file
+    of the run failed a critical check, the run is closed as blocked afterwards: what passed
+    stays committed, nothing is published."""
+    with run_control.step(run_id, "commit"):
+        report = _commit(run_id)
+    blocked = _blocked(run_id)
     if blocked:
-        run_control.finish_run(
-            run_id, "blocked", "; ".join(f"{r.rel_path}: {r.message}" for r in blocked)
-        )
+        run_control.finish_run(run_id, "blocked", "; ".join(f"{r}: {m}" for r, m in blocked))
         raise BlockingFailure(
             "Публикация остановлена: не пройдены блокирующие проверки качества.\n"
-            + "\n".join(f"  {r.rel_path}: {r.message}" for r in blocked)
+            + "\n".join(f"  {rel}: {msg}" for rel, msg in blocked)
         )
     return report
+
+
+def _commit(run_id: int) -> StepReport:
+    report = StepReport(run_id)
+    landing = _landing_of(run_id)
+    conn = db.connect()
+    try:
+        validated = _loads_of(conn, run_id, "validated")
+        for k, (load_id, source, rel) in enumerate(validated, 1):
+            t0 = time.monotonic()
+            path = _landing_path(landing, rel)
+            result = loader.commit_load(conn, SOURCES[source], load_id, rel, path)
+            report.results.append(result)
+            log(
+                f"  [{k}/{len(validated)}] {rel}: {result.status}, загружено {result.rows_loaded},"
+                f" в карантине {result.rows_quarantined} ({time.monotonic() - t0:.1f} с)"
+            )
+    finally:
+        conn.close()
+    return report
+
+
+def _blocked(run_id: int) -> list[tuple[str, str]]:
+    with db.transaction() as conn, conn.cursor() as cur:
+        cur.execute(
+            "select rel_path, message from audit.loads where run_id = %s and blocking"
+            " order by load_id",
+            (run_id,),
+        )
+        return cur.fetchall()
+
+
+def feedback(run_id: int) -> list[Path]:
+    """Feedback reports for the schools whose files this run read (also after a blocked or
+    failed commit: a school must learn why its file was rejected)."""
+    conn = db.connect()
+    try:
+        return write_upload_feedback(conn, run_id)
+    finally:
+        conn.close()
 
 
 def write_upload_feedback(conn, run_id: int) -> list[Path]:
@@ -299,13 +353,9 @@ def publish(run_id: int) -> dict:
     with run_control.step(run_id, "publish"):
         summary = run_summary(run_id)
         publication.swap(run_id, summary["message"])
-    docs = None
-    try:
-        from expectations.runner import build_data_docs
+    from expectations.runner import build_data_docs
 
-        docs = build_data_docs()
-    except ImportError:  # pragma: no cover
-        pass
+    docs = build_data_docs()
     audit_page = write_audit_report(run_id)
     log(f"Итог запуска №{run_id}: {summary['message']}")
     log(f"Отчёт о проверке данных для аудиторов: {audit_page}")
@@ -383,7 +433,11 @@ def run_all(landing: Path | str, skip_dbt: bool = False, wait_s: float = 0) -> d
     run_id, held = prepare(landing, owner="edu-dwh run", wait_s=wait_s, hold=True)
     try:
         ingest(landing, run_id)
-        validate(run_id, landing)
+        validate(run_id)
+        try:
+            commit(run_id)
+        finally:
+            feedback(run_id)
         if skip_dbt:
             with run_control.step(run_id, "publish"):
                 result = run_summary(run_id)

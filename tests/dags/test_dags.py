@@ -36,11 +36,14 @@ def test_tags_retries_and_order(dagbag):
     assert validate.retries == 0
     loaders = {"ingest_reference", "ingest_gia", "ingest_oko", "ingest_uploads"}
     assert loaders | {"prepare"} <= validate.upstream_task_ids
-    assert dag.get_task("transform").upstream_task_ids == {"prepare", "validate"}
+    assert dag.get_task("commit").upstream_task_ids == {"prepare", "validate"}
+    assert dag.get_task("transform").upstream_task_ids == {"prepare", "commit"}
+    told = dag.get_task("feedback")
+    assert told.upstream_task_ids == {"prepare", "commit"} and told.trigger_rule == "all_done"
     assert dag.get_task("publish").upstream_task_ids >= {"transform"}
     closer = dag.get_task("close_failed_run")
     assert closer.trigger_rule == "one_failed"
-    assert {"prepare", "validate", "transform", "publish"} <= closer.upstream_task_ids
+    assert {"prepare", "validate", "commit", "transform", "publish"} <= closer.upstream_task_ids
     # topological sort succeeds only for an acyclic graph
     assert len(dag.topological_sort()) == len(dag.tasks)
 

@@ -260,10 +260,12 @@ def test_blocking_validation_failure_stops_publishing(warehouse, landing, monkey
         failures: list = field(default_factory=lambda: ["Тестовый балл вне диапазона: 1 строк(и)"])
         warnings: list = field(default_factory=list)
 
-    def failing(run_id):
-        return lambda source, table, load_id: Failed(success=source != "ege")
+    def failing(dsn, source, table, load_id, run_id):
+        return Failed(success=source != "ege")
 
-    monkeypatch.setattr(pipeline, "_gx_validator", failing)
+    import expectations.runner
+
+    monkeypatch.setattr(expectations.runner, "validate_stage", failing)
     write_ege(landing / "fis_gia/ege/b.csv", [ege_row(snils="999-999-999 99", test=60)])
     transformed = []
     monkeypatch.setattr(pipeline, "transform", lambda: transformed.append(True))
