@@ -216,7 +216,7 @@ def cmd_demo(args) -> int:
 
 
 def cmd_templates(args) -> int:
-    from reporting.templates import write_templates
+    from reporting.upload_templates import write_templates
 
     for path in write_templates(Path(args.out)):
         print(f"Шаблон: {path}")

@@ -5,7 +5,7 @@ drop-down lists for controlled values, number checks on counts and grades, text 
 codes (leading zeros survive) and СНИЛС, a frozen header, and an «Инструкция» sheet in Russian.
 A template filled in as instructed loads with no rejected rows (ingestion.xlsx reads it).
 
-    python -m reporting.templates OUT_DIR
+    python -m reporting.upload_templates OUT_DIR
 """
 
 from __future__ import annotations
