@@ -19,6 +19,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from ingestion.excel_text import as_text
+from reporting.labels import HEADER_RGB
 from sources import (
     INT,
     NUMBER,
@@ -37,7 +38,7 @@ LAST_ROW = 1_048_576  # validations and formats cover the whole column
 TEXT_FORMAT = "@"
 INSTRUCTION_SHEET = "Инструкция"
 
-_HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+_HEADER_FILL = PatternFill("solid", fgColor=HEADER_RGB)
 _THIN = Side(style="thin", color="9BC2E6")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _WRAP = Alignment(wrap_text=True, vertical="top")
