@@ -40,10 +40,6 @@ def environment() -> Environment:
     return env
 
 
-def render(template: str, **context) -> str:
-    return environment().get_template(template).render(**context)
-
-
 def write_page(path: Path, template: str, **context) -> Path:
     """Render a template straight into a file (streamed: long tables are never held)."""
     path.parent.mkdir(parents=True, exist_ok=True)
