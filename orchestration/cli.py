@@ -237,13 +237,13 @@ def cmd_demo(args) -> int:
         print(f"ОШИБКА: DAG завершился с кодом {rc}", file=sys.stderr)
         return rc
     print("3/3 Итоги", flush=True)
-    print_summary()
+    print_summary(demo=True)  # the demo's synthetic region: published reference shown
     print(f"Общее время демо: {time.monotonic() - t0:.0f} с")
     return 0
 
 
 def cmd_templates(args) -> int:
-    from reporting.templates import write_templates
+    from reporting.upload_templates import write_templates
 
     for path in write_templates(Path(args.out)):
         print(f"Шаблон: {path}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ingestion import db, deliveries
 from orchestration import run_control
-from reporting.audit_report import STATUS_RU
+from reporting.labels import STATUS_RU
 from sources import SOURCES
 
 DEFAULT_STATUSES = ("loaded", "superseded", "withdrawn")

@@ -1,7 +1,8 @@
 """Feedback report for the school/municipality that sent a file: what was accepted, which rows
 were rejected and why (with the Excel row numbers people see), what was corrected
 automatically, and what to do next. Written as XLSX (sheet «Замечания») and as a
-self-contained HTML page with the same base name.
+self-contained HTML page with the same base name: one list of blocks (`Block`) feeds both,
+the page through html_templates/feedback.html.
 
 Built from audit.loads, audit.quarantine and audit.corrections. Never shows personal data:
 row values come from the pseudonymised row_data minus person_key, and anything that looks
@@ -10,10 +11,9 @@ like a СНИЛС is masked as a last line of defence.
 
 from __future__ import annotations
 
-import datetime as dt
-import html
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -21,6 +21,8 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from ingestion.excel_text import as_text
+from reporting.labels import BAD, HEADER_RGB, OK, STATUS_FOR_SCHOOLS_RU, ru, source_title, when_ru
+from reporting.pages import Toned, write_page
 from sources import PERSONAL, SOURCES, TASKS
 
 SHEET = "Замечания"
@@ -42,17 +44,7 @@ CHECK_CORRECTIONS = (
     "раз заполняйте эти ячейки так, как указано в инструкции шаблона."
 )
 
-STATUS_RU = {
-    "loaded": "загружен",
-    "rejected": "отклонён полностью",
-    "duplicate": "не загружен повторно: файл с тем же содержимым уже загружен",
-    "superseded": "загружен, затем заменён новой версией файла с тем же именем",
-    "withdrawn": "отозван оператором: данные файла не учитываются",
-    "skipped": "не загружен: файл отозван оператором",
-    "staged": "в обработке",
-    "staging": "в обработке",
-    "abandoned": "обработка прервана — файл будет загружен при следующем запуске",
-}
+STATUS_RU = STATUS_FOR_SCHOOLS_RU  # the school's wording of each load status
 
 # Values shown for a rejected row (raw column names; never person_key or personal columns).
 KEY_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -103,16 +95,6 @@ def _row_values(source: str, row_data) -> str:
     return _mask("; ".join(parts))
 
 
-def _when(value) -> str:
-    if not isinstance(value, dt.datetime):
-        return "" if value is None else str(value)
-    text = value.strftime("%d.%m.%Y %H:%M")
-    offset = value.strftime("%z")
-    if offset:
-        text += f" (UTC{offset[:3]}:{offset[3:]})"
-    return text
-
-
 def _table_exists(cur, name: str) -> bool:
     cur.execute("select to_regclass(%s) is not null", (name,))
     return bool(cur.fetchone()[0])
@@ -137,84 +119,42 @@ def _safe_name(name: str) -> str:
     return stem[:80] or "file"
 
 
-class _Report:
-    """Writes the same content to the XLSX sheet and the HTML page, row by row."""
+@dataclass(frozen=True)
+class Block:
+    """One piece of the report, written the same way to the page and to the sheet.
 
-    def __init__(self, xlsx_path: Path, html_path: Path, title: str):
-        self.xlsx_path = xlsx_path
-        self.wb = Workbook(write_only=True)
-        self.ws = self.wb.create_sheet(SHEET)
-        self.ws.column_dimensions["A"].width = 30
-        self.ws.column_dimensions["B"].width = 80
-        self.ws.column_dimensions["C"].width = 60
-        self.html = open(html_path, "w", encoding="utf-8")
-        self.table_open = False
-        self.html.write(
-            '<!DOCTYPE html>\n<html lang="ru">\n<head>\n<meta charset="utf-8">\n'
-            f"<title>{html.escape(title)}</title>\n<style>\n"
-            "body{font-family:Arial,Helvetica,sans-serif;margin:2em;color:#222;max-width:75em}\n"
-            "h1{font-size:1.4em}h2{font-size:1.15em;margin-top:1.6em}\n"
-            "table{border-collapse:collapse;margin:.5em 0}\n"
-            "th,td{border:1px solid #bbb;padding:.3em .6em;text-align:left;vertical-align:top}\n"
-            "th{background:#ddebf7}table.summary th{background:#f3f3f3;font-weight:normal}\n"
-            ".rejected{color:#a00000;font-weight:bold}.ok{color:#006100;font-weight:bold}\n"
-            ".todo{background:#fff2cc;padding:.8em;border:1px solid #e0c060}\n"
-            "</style>\n</head>\n<body>\n"
-        )
-        self._cell_row([_cell(self.ws, title, bold=True, size=14)])
-        self.html.write(f"<h1>{html.escape(title)}</h1>\n")
+    kind: facts (label → value pairs), heading, paragraph (text, tone) or table (titles and
+    `rows`, a callable giving a fresh iterator: each format reads the rows once, streamed)."""
 
-    def _cell_row(self, cells) -> None:
-        self.ws.append(cells)
+    kind: str
+    text: str = ""
+    tone: str = ""
+    pairs: tuple = ()
+    titles: tuple[str, ...] = ()
+    rows: Callable[[], Iterable[tuple]] = tuple
 
-    def _close_table(self) -> None:
-        if self.table_open:
-            self.html.write("</table>\n")
-            self.table_open = False
 
-    def blank(self) -> None:
-        self._close_table()
-        self.ws.append([])
-
-    def summary(self, label: str, value, css: str = "") -> None:
-        if not self.table_open:
-            self.html.write('<table class="summary">\n')
-            self.table_open = True
-        self.ws.append([_cell(self.ws, label, bold=True), _cell(self.ws, value)])
-        cls = f' class="{css}"' if css else ""
-        self.html.write(
-            f"<tr><th>{html.escape(label)}</th><td{cls}>{html.escape(str(value))}</td></tr>\n"
-        )
-
-    def heading(self, text: str) -> None:
-        self._close_table()
-        self.ws.append([_cell(self.ws, text, bold=True, size=12)])
-        self.html.write(f"<h2>{html.escape(text)}</h2>\n")
-
-    def paragraph(self, text: str, css: str = "") -> None:
-        self._close_table()
-        self.ws.append([_cell(self.ws, text, wrap=False)])
-        cls = f' class="{css}"' if css else ""
-        self.html.write(f"<p{cls}>{html.escape(text)}</p>\n")
-
-    def table_header(self, *titles: str) -> None:
-        self._close_table()
-        self.ws.append([_cell(self.ws, t, bold=True, fill=True) for t in titles])
-        self.html.write("<table>\n<tr>" + "".join(f"<th>{html.escape(t)}</th>" for t in titles))
-        self.html.write("</tr>\n")
-        self.table_open = True
-
-    def table_row(self, *values) -> None:
-        self.ws.append([_cell(self.ws, v) for v in values])
-        self.html.write(
-            "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in values) + "</tr>\n"
-        )
-
-    def close(self) -> None:
-        self._close_table()
-        self.html.write("</body>\n</html>\n")
-        self.html.close()
-        self.wb.save(self.xlsx_path)
+def _write_sheet(path: Path, title: str, blocks: list[Block]) -> None:
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(SHEET)
+    ws.column_dimensions["A"].width = 30
+    ws.column_dimensions["B"].width = 80
+    ws.column_dimensions["C"].width = 60
+    ws.append([_cell(ws, title, bold=True, size=14)])
+    for block in blocks:
+        if block.kind == "facts":
+            for label, value in block.pairs:
+                value = value.value if isinstance(value, Toned) else value
+                ws.append([_cell(ws, label, bold=True), _cell(ws, value)])
+        elif block.kind == "heading":
+            ws.append([_cell(ws, block.text, bold=True, size=12)])
+        elif block.kind == "paragraph":
+            ws.append([_cell(ws, block.text, wrap=False)])
+        elif block.kind == "table":
+            ws.append([_cell(ws, t, bold=True, fill=True) for t in block.titles])
+            for values in block.rows():
+                ws.append([_cell(ws, v) for v in values])
+    wb.save(path)
 
 
 def _cell(ws, value, bold=False, size=None, fill=False, wrap=True) -> WriteOnlyCell:
@@ -222,7 +162,7 @@ def _cell(ws, value, bold=False, size=None, fill=False, wrap=True) -> WriteOnlyC
     if bold or size:
         cell.font = Font(bold=bold, size=size or 11)
     if fill:
-        cell.fill = PatternFill("solid", fgColor="DDEBF7")
+        cell.fill = PatternFill("solid", fgColor=HEADER_RGB)
     if wrap:
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     return cell
@@ -257,30 +197,29 @@ def write_feedback(conn, load_id: int, out_dir: Path) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     base = f"замечания_{int(load_id)}_{_safe_name(file_name)}"
     xlsx_path, html_path = out_dir / f"{base}.xlsx", out_dir / f"{base}.html"
-    spec = SOURCES.get(source)
     # XLSX: source_row is the Excel row number; CSV: the data line number after the header
     row_label = ROW_CSV if str(file_name).lower().endswith(".csv") else ROW_XLSX
-    report = _Report(xlsx_path, html_path, f"Результат загрузки файла «{_mask(file_name)}»")
-    try:
-        rejected_file = status == "rejected"
-        report.summary("Файл", _mask(file_name))
-        report.summary("Вид данных", spec.title_ru if spec else source)
-        report.summary("Получен", _when(started_at))
-        report.summary("Номер загрузки", int(load_id))
-        report.summary(
-            "Статус", STATUS_RU.get(status, status), "rejected" if rejected_file else "ok"
-        )
-        report.summary("Строк прочитано", rows_read or 0)
-        report.summary("Строк принято", rows_loaded or 0)
-        report.summary("Строк отклонено", rows_quarantined or listed_rejected or 0)
-        report.summary("Строк исправлено автоматически", corrected)
-        text = _QUARANTINE_COPY.sub("", message or "").strip().replace("в карантине", "отклонено")
-        if text:
-            report.summary("Причина" if rejected_file else "Сообщение", _mask(text))
+    title = f"Результат загрузки файла «{_mask(file_name)}»"
+    rejected_file = status == "rejected"
+    facts = [
+        ("Файл", _mask(file_name)),
+        ("Вид данных", source_title(source)),
+        ("Получен", when_ru(started_at)),
+        ("Номер загрузки", int(load_id)),
+        ("Статус", Toned(ru(STATUS_RU, status), BAD if rejected_file else OK)),
+        ("Строк прочитано", rows_read or 0),
+        ("Строк принято", rows_loaded or 0),
+        ("Строк отклонено", rows_quarantined or listed_rejected or 0),
+        ("Строк исправлено автоматически", corrected),
+    ]
+    text = _QUARANTINE_COPY.sub("", message or "").strip().replace("в карантине", "отклонено")
+    if text:
+        facts.append(("Причина" if rejected_file else "Сообщение", _mask(text)))
+    blocks = [Block("facts", pairs=tuple(facts))]
 
-        if listed_rejected:
-            report.heading(f"Отклонённые строки ({listed_rejected})")
-            report.table_header(row_label, "Причина", "Значения строки")
+    if listed_rejected:
+
+        def rejected_rows() -> Iterator[tuple]:
             rows = _stream(
                 conn,
                 "select source_row, reason, row_data from audit.quarantine where load_id = %s"
@@ -289,13 +228,20 @@ def write_feedback(conn, load_id: int, out_dir: Path) -> Path:
                 f"feedback_rejected_{int(load_id)}",
             )
             for source_row, reason, row_data in rows:
-                report.table_row(source_row, _mask(reason), _row_values(source, row_data))
-            if listed_rejected > MAX_LISTED:
-                report.paragraph(f"Показаны первые {MAX_LISTED} строк из {listed_rejected}.")
+                yield source_row, _mask(reason), _row_values(source, row_data)
 
-        if corrected:
-            report.heading(f"Исправлено автоматически ({corrected})")
-            report.table_header(row_label, "Что исправлено")
+        blocks.append(Block("heading", f"Отклонённые строки ({listed_rejected})"))
+        blocks.append(
+            Block("table", titles=(row_label, "Причина", "Значения строки"), rows=rejected_rows)
+        )
+        if listed_rejected > MAX_LISTED:
+            blocks.append(
+                Block("paragraph", f"Показаны первые {MAX_LISTED} строк из {listed_rejected}.")
+            )
+
+    if corrected:
+
+        def corrected_rows() -> Iterator[tuple]:
             rows = _stream(
                 conn,
                 "select source_row, string_agg(note, '; ' order by note) from audit.corrections"
@@ -304,21 +250,26 @@ def write_feedback(conn, load_id: int, out_dir: Path) -> Path:
                 f"feedback_corrected_{int(load_id)}",
             )
             for source_row, note in rows:
-                report.table_row(source_row, _mask(note))
-            if corrected > MAX_LISTED:
-                report.paragraph(f"Показаны первые {MAX_LISTED} строк из {corrected}.")
+                yield source_row, _mask(note)
 
-        report.heading("Что делать")
-        if status == "duplicate":
-            report.paragraph(DUPLICATE, "todo")
-        elif rejected_file and not listed_rejected:
-            report.paragraph(RESEND_FILE, "todo")
-        elif listed_rejected or rejected_file:
-            report.paragraph(RESEND, "todo")
-        else:
-            report.paragraph(ALL_GOOD, "todo")
-        if corrected:
-            report.paragraph(CHECK_CORRECTIONS)
-    finally:
-        report.close()
+        blocks.append(Block("heading", f"Исправлено автоматически ({corrected})"))
+        blocks.append(Block("table", titles=(row_label, "Что исправлено"), rows=corrected_rows))
+        if corrected > MAX_LISTED:
+            blocks.append(Block("paragraph", f"Показаны первые {MAX_LISTED} строк из {corrected}."))
+
+    blocks.append(Block("heading", "Что делать"))
+    if status == "duplicate":
+        todo = DUPLICATE
+    elif rejected_file and not listed_rejected:
+        todo = RESEND_FILE
+    elif listed_rejected or rejected_file:
+        todo = RESEND
+    else:
+        todo = ALL_GOOD
+    blocks.append(Block("paragraph", todo, tone="todo"))
+    if corrected:
+        blocks.append(Block("paragraph", CHECK_CORRECTIONS))
+
+    _write_sheet(xlsx_path, title, blocks)
+    write_page(html_path, "feedback.html", title=title, blocks=blocks)
     return xlsx_path

@@ -16,7 +16,7 @@ import pytest
 from ingestion.reader import HeaderProblem
 from ingestion.xlsx import XlsxHeader, header_key, iter_xlsx_frames, read_xlsx_header
 from reporting.feedback import RESEND, RESEND_FILE, write_feedback
-from reporting.templates import INSTRUCTION_SHEET, write_templates
+from reporting.upload_templates import INSTRUCTION_SHEET, write_templates
 from sources import SOURCES, TASKS
 
 CAREER = SOURCES["career"]

@@ -9,7 +9,7 @@ from openpyxl import Workbook, load_workbook
 
 from ingestion.config import reports_dir
 from orchestration import pipeline
-from reporting.templates import write_templates
+from reporting.upload_templates import write_templates
 from sources import SOURCES
 from tests.fixtures.landing import write_csv, write_reference
 

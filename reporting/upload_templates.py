@@ -5,7 +5,7 @@ drop-down lists for controlled values, number checks on counts and grades, text 
 codes (leading zeros survive) and СНИЛС, a frozen header, and an «Инструкция» sheet in Russian.
 A template filled in as instructed loads with no rejected rows (ingestion.xlsx reads it).
 
-    python -m reporting.templates OUT_DIR
+    python -m reporting.upload_templates OUT_DIR
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from ingestion.excel_text import as_text
+from reporting.labels import HEADER_RGB
 from sources import (
     INT,
     NUMBER,
@@ -36,7 +37,7 @@ LAST_ROW = 1_048_576  # validations and formats cover the whole column
 TEXT_FORMAT = "@"
 INSTRUCTION_SHEET = "Инструкция"
 
-_HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+_HEADER_FILL = PatternFill("solid", fgColor=HEADER_RGB)
 _THIN = Side(style="thin", color="9BC2E6")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _WRAP = Alignment(wrap_text=True, vertical="top")
