@@ -115,8 +115,7 @@ def main() -> None:
     shutil.copytree(landing / "reference", ref_landing / "reference")
     run_id = pipeline.prepare(ref_landing)
     pipeline.ingest(ref_landing, run_id, sources=GROUP_SOURCES["reference"])
-    pipeline.validate(run_id)
-    pipeline.commit(run_id)
+    pipeline.load(run_id)
 
     spec = SOURCES["ege"]
     conn = db.connect()

@@ -1,9 +1,10 @@
 """edu_dwh_pipeline — landing folder → validated raw → dbt marts → published.
 
 Thin wiring only: every task calls one function of `orchestration.pipeline`, the same ones
-`edu-dwh run` calls. `validate` checks every staged file, `commit` writes
-what passed into raw (and stops the run if a file failed a blocking check, before dbt and
-publishing), `feedback` writes the schools' reports whatever happened; dbt
+`edu-dwh run` calls. `load` checks every staged file (SQL row checks, Great
+Expectations) and commits what passed into raw (and stops the run if a file failed a
+blocking check, before dbt and publishing), `feedback` writes the schools' reports
+whatever happened; dbt
 builds into shadow schemas that `publish` switches in only when everything passed; if any
 task fails, `close_failed_run` records the failure in audit.runs (and fails the DAG run).
 """
@@ -61,23 +62,16 @@ def edu_dwh_pipeline():
 
         return ingest_group
 
-    @task(retries=0)  # checks are not repeated on a half-checked stage: the next run re-checks
-    def validate(dwh_run: int) -> str:
-        from orchestration.pipeline import validate as validate_run
-
-        report = validate_run(dwh_run)
-        return f"{len(report.by_status('validated'))} файлов прошли проверки"
-
-    @task
-    def commit(dwh_run: int) -> str:
+    @task(retries=0)  # a blocking check is not retried: the data must be fixed first
+    def load(dwh_run: int) -> str:
         from airflow.sdk.exceptions import AirflowFailException
 
         from orchestration.pipeline import BlockingFailure
-        from orchestration.pipeline import commit as commit_run
+        from orchestration.pipeline import load as load_run
 
         try:
-            report = commit_run(dwh_run)
-        except BlockingFailure as exc:  # no retry: the data must be fixed first
+            report = load_run(dwh_run)
+        except BlockingFailure as exc:
             raise AirflowFailException(str(exc)) from exc
         return f"{len(report.by_status('loaded'))} файлов загружено"
 
@@ -114,16 +108,15 @@ def edu_dwh_pipeline():
         raise AirflowFailException("запуск не опубликован: см. журнал упавшей задачи")
 
     dwh_run = prepare()
-    checked = validate(dwh_run)
     loaders = [ingest_task(group)(dwh_run) for group in GROUP_SOURCES]
-    loaders >> checked  # checked once every source of the run is staged
-    committed = commit(dwh_run)
+    loaded = load(dwh_run)
+    loaders >> loaded  # checked and committed once every source of the run is staged
     told = feedback(dwh_run)
     published = publish(dwh_run)
     built = transform(dwh_run)
-    checked >> committed >> built >> published
-    committed >> told
-    [dwh_run, *loaders, checked, committed, built, published] >> close_failed_run()
+    loaded >> built >> published
+    loaded >> told
+    [dwh_run, *loaders, loaded, built, published] >> close_failed_run()
 
 
 edu_dwh_pipeline()

@@ -6,7 +6,7 @@
   reason it would be rejected (status 'staged').
 - `check_load` adds the row checks that need the database (registry codes, the source's SQL
   checks, repeated natural keys). The orchestration then runs the file-level checks (Great
-  Expectations) and calls `accept_checked` (status 'validated') or `reject_blocked`.
+  Expectations) and calls `commit_load` or `reject_blocked`.
 - `commit_load`, in ONE transaction, moves rejected rows to audit.quarantine, retires the
   previous version of the same file, inserts the accepted rows and resolves which row of
   each natural key is current (deliveries.apply_load).
@@ -346,14 +346,6 @@ def check_load(conn, spec: SourceSpec, load_id: int) -> None:
     conn.commit()
 
 
-def accept_checked(conn, load_id: int) -> None:
-    """The file passed the file-level checks: it waits for `commit_load` (status
-    'validated'; its stage table stays until then)."""
-    with conn.cursor() as cur:
-        cur.execute("update audit.loads set status = 'validated' where load_id = %s", (load_id,))
-    conn.commit()
-
-
 def reject_blocked(
     conn, spec: SourceSpec, load_id: int, rel_path: str, path: Path | None, failures
 ) -> LoadResult:
@@ -377,7 +369,7 @@ def reject_blocked(
 def commit_load(
     conn, spec: SourceSpec, load_id: int, rel_path: str, path: Path | None
 ) -> LoadResult:
-    """Move a validated load into the raw table (see module docstring)."""
+    """Move a checked load into the raw table (see module docstring)."""
     table = stage_table(load_id)
     with conn.cursor() as cur:
         cur.execute(f"select count(*), count(*) filter (where _reject_reason is null) from {table}")
@@ -501,13 +493,12 @@ def _drop_stage(conn, table: str) -> None:
 
 
 def abandon_stale_stages(conn) -> int:
-    """Loads left in flight ('staging', 'staged', 'validated') by a run that died: drop
-    their stage tables."""
+    """Loads left 'staged'/'staging' by a run that died: drop their stage tables."""
     with conn.cursor() as cur:
         cur.execute(
             "update audit.loads set status = 'abandoned', finished_at = now(),"
             " message = 'запуск прерван до завершения загрузки'"
-            " where status in ('staged', 'staging', 'validated') returning load_id"
+            " where status in ('staged', 'staging') returning load_id"
         )
         ids = [r[0] for r in cur.fetchall()]
         for load_id in ids:

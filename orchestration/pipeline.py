@@ -197,21 +197,39 @@ def _ingest(landing: Path | str, run_id: int, sources: tuple[str, ...]) -> StepR
     return report
 
 
-def validate(run_id: int) -> StepReport:
-    """Check each staged file of the run: row checks that need the database, then the
-    file-level Great Expectations suite. A file passes ('validated') or is rejected; a
-    failed critical check marks it blocking (the run will not publish). Nothing is
-    committed here."""
-    with run_control.step(run_id, "validate"):
-        return _validate(run_id)
+def load(run_id: int) -> StepReport:
+    """Check each staged file of the run and commit what passed, file by file in source
+    order (registry first: a source's registry checks read the files committed before it):
+
+    1. `loader.check_load`: the row checks that need the database (registry codes, the
+       source's SQL checks, repeated keys) — failing rows are marked for quarantine;
+    2. the file-level Great Expectations suite (`expectations.runner.validate_stage`) — a
+       failed critical expectation rejects the file and marks it blocking;
+    3. `loader.commit_load`: one transaction (quarantine, versions, insert, corrections).
+
+    A blocking file stops the run after the loop (status 'blocked'): what passed stays
+    committed, nothing is published."""
+    with run_control.step(run_id, "load"):
+        report = _load(run_id)
+    blocked = [r for r in report.results if r.blocking]
+    if blocked:
+        run_control.finish_run(
+            run_id, "blocked", "; ".join(f"{r.rel_path}: {r.message}" for r in blocked)
+        )
+        raise BlockingFailure(
+            "Публикация остановлена: не пройдены блокирующие проверки качества.\n"
+            + "\n".join(f"  {r.rel_path}: {r.message}" for r in blocked)
+        )
+    return report
 
 
-def _loads_of(conn, run_id: int, status: str) -> list[tuple[int, str, str]]:
-    """(load_id, source, rel_path) of the run's loads with `status`, in source order."""
+def _staged(conn, run_id: int) -> list[tuple[int, str, str]]:
+    """(load_id, source, rel_path) of the run's staged loads, in source order."""
     with conn.cursor() as cur:
         cur.execute(
-            "select load_id, source, rel_path from audit.loads where run_id = %s and status = %s",
-            (run_id, status),
+            "select load_id, source, rel_path from audit.loads where run_id = %s"
+            " and status = 'staged'",
+            (run_id,),
         )
         found = cur.fetchall()
     conn.rollback()
@@ -219,93 +237,50 @@ def _loads_of(conn, run_id: int, status: str) -> list[tuple[int, str, str]]:
     return sorted(found, key=lambda r: (order.get(r[1], 99), r[0]))
 
 
-def _landing_path(landing: Path | str | None, rel: str) -> Path | None:
+def _landing_path(landing: str | None, rel: str) -> Path | None:
     """The delivered file (for a copy in quarantine), if the landing folder still has it."""
-    path = Path(landing).resolve() / rel if landing else None
+    path = Path(landing) / rel if landing else None
     return path if path is not None and path.exists() else None
 
 
-def _validate(run_id: int) -> StepReport:
+def _landing_of(conn, run_id: int) -> str | None:
+    with conn.cursor() as cur:
+        cur.execute("select landing_dir from audit.runs where run_id = %s", (run_id,))
+        found = cur.fetchone()
+    conn.rollback()
+    return found[0] if found else None
+
+
+def _load(run_id: int) -> StepReport:
     from expectations.runner import validate_stage  # the blocking gate: never optional
 
     report = StepReport(run_id)
     dsn = get_settings().dsn
-    landing = _landing_of(run_id)
     conn = db.connect()
     try:
-        staged = _loads_of(conn, run_id, "staged")
+        landing = _landing_of(conn, run_id)
+        staged = _staged(conn, run_id)
         for k, (load_id, source, rel) in enumerate(staged, 1):
             t0 = time.monotonic()
             spec = SOURCES[source]
+            path = _landing_path(landing, rel)
             loader.check_load(conn, spec, load_id)
-            outcome = validate_stage(dsn, source, loader.stage_table(load_id), load_id, run_id)
-            if outcome.success:
-                loader.accept_checked(conn, load_id)
-                result = loader.LoadResult(load_id, source, rel, "validated")
+            verdict = validate_stage(dsn, source, loader.stage_table(load_id), load_id, run_id)
+            if verdict.success:
+                result = loader.commit_load(conn, spec, load_id, rel, path)
             else:
-                path = _landing_path(landing, rel)
-                result = loader.reject_blocked(conn, spec, load_id, rel, path, outcome.failures)
-            result.warnings = list(outcome.warnings or [])
+                result = loader.reject_blocked(conn, spec, load_id, rel, path, verdict.failures)
+            result.warnings = list(verdict.warnings or [])
             report.results.append(result)
-            log(f"  [{k}/{len(staged)}] {rel}: {result.status} ({time.monotonic() - t0:.1f} с)")
+            log(
+                f"  [{k}/{len(staged)}] {rel}: {result.status}, загружено {result.rows_loaded},"
+                f" в карантине {result.rows_quarantined} ({time.monotonic() - t0:.1f} с)"
+            )
             for w in result.warnings:
                 log(f"    предупреждение: {w}")
     finally:
         conn.close()
     return report
-
-
-def _landing_of(run_id: int) -> str | None:
-    with db.transaction() as conn, conn.cursor() as cur:
-        cur.execute("select landing_dir from audit.runs where run_id = %s", (run_id,))
-        found = cur.fetchone()
-    return found[0] if found else None
-
-
-def commit(run_id: int) -> StepReport:
-    """Commit each validated file of the run into raw (one transaction per file). If a file
-    of the run failed a critical check, the run is closed as blocked afterwards: what passed
-    stays committed, nothing is published."""
-    with run_control.step(run_id, "commit"):
-        report = _commit(run_id)
-    blocked = _blocked(run_id)
-    if blocked:
-        run_control.finish_run(run_id, "blocked", "; ".join(f"{r}: {m}" for r, m in blocked))
-        raise BlockingFailure(
-            "Публикация остановлена: не пройдены блокирующие проверки качества.\n"
-            + "\n".join(f"  {rel}: {msg}" for rel, msg in blocked)
-        )
-    return report
-
-
-def _commit(run_id: int) -> StepReport:
-    report = StepReport(run_id)
-    landing = _landing_of(run_id)
-    conn = db.connect()
-    try:
-        validated = _loads_of(conn, run_id, "validated")
-        for k, (load_id, source, rel) in enumerate(validated, 1):
-            t0 = time.monotonic()
-            path = _landing_path(landing, rel)
-            result = loader.commit_load(conn, SOURCES[source], load_id, rel, path)
-            report.results.append(result)
-            log(
-                f"  [{k}/{len(validated)}] {rel}: {result.status}, загружено {result.rows_loaded},"
-                f" в карантине {result.rows_quarantined} ({time.monotonic() - t0:.1f} с)"
-            )
-    finally:
-        conn.close()
-    return report
-
-
-def _blocked(run_id: int) -> list[tuple[str, str]]:
-    with db.transaction() as conn, conn.cursor() as cur:
-        cur.execute(
-            "select rel_path, message from audit.loads where run_id = %s and blocking"
-            " order by load_id",
-            (run_id,),
-        )
-        return cur.fetchall()
 
 
 def feedback(run_id: int) -> list[Path]:
@@ -433,9 +408,8 @@ def run_all(landing: Path | str, skip_dbt: bool = False, wait_s: float = 0) -> d
     run_id, held = prepare(landing, owner="edu-dwh run", wait_s=wait_s, hold=True)
     try:
         ingest(landing, run_id)
-        validate(run_id)
         try:
-            commit(run_id)
+            load(run_id)
         finally:
             feedback(run_id)
         if skip_dbt:

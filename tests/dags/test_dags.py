@@ -30,20 +30,19 @@ def test_tags_retries_and_order(dagbag):
     assert dag.max_active_runs == 1 and dag.catchup is False
     for task in dag.tasks:
         # a blocking validation failure is not retried; closing a failed run is one step
-        if task.task_id not in ("validate", "close_failed_run"):
+        if task.task_id not in ("load", "close_failed_run"):
             assert task.retries >= 2, task.task_id
-    validate = dag.get_task("validate")
-    assert validate.retries == 0
+    load = dag.get_task("load")
+    assert load.retries == 0
     loaders = {"ingest_reference", "ingest_gia", "ingest_oko", "ingest_uploads"}
-    assert loaders | {"prepare"} <= validate.upstream_task_ids
-    assert dag.get_task("commit").upstream_task_ids == {"prepare", "validate"}
-    assert dag.get_task("transform").upstream_task_ids == {"prepare", "commit"}
+    assert load.upstream_task_ids == loaders | {"prepare"}
+    assert dag.get_task("transform").upstream_task_ids == {"prepare", "load"}
     told = dag.get_task("feedback")
-    assert told.upstream_task_ids == {"prepare", "commit"} and told.trigger_rule == "all_done"
+    assert told.upstream_task_ids == {"prepare", "load"} and told.trigger_rule == "all_done"
     assert dag.get_task("publish").upstream_task_ids >= {"transform"}
     closer = dag.get_task("close_failed_run")
     assert closer.trigger_rule == "one_failed"
-    assert {"prepare", "validate", "commit", "transform", "publish"} <= closer.upstream_task_ids
+    assert {"prepare", "load", "transform", "publish"} <= closer.upstream_task_ids
     # topological sort succeeds only for an acyclic graph
     assert len(dag.topological_sort()) == len(dag.tasks)
 
