@@ -87,10 +87,6 @@ facts as (
     where event = 'НТО' and grade between 5 and 11
 ),
 
-counted as (
-    {{ rollup_indicator('OLY-04', 'facts', 'count', dims=['breakdown_key']) }}
-),
-
 region_events as (
     select distinct
         year,
@@ -121,7 +117,10 @@ breakdowns as (
 ),
 
 indicator as (
-    {{ zero_filled_counts('OLY-04', 'counted', 'territories', 'breakdowns') }}
+    {{ zero_filled_count_indicator(
+        'OLY-04', 'facts', 'territories',
+        breakdowns=[['breakdown_key']], frame='breakdowns'
+    ) }}
 )
 
 select * from indicator
