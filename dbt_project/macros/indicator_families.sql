@@ -12,7 +12,9 @@
 {% macro indicator_family_models(family) %}
     {%- set families = var('indicator_families') -%}
     {%- if family not in families -%}
-        {{ exceptions.raise_compiler_error("indicator_family_models: no family " ~ family ~ " in var indicator_families") }}
+        {{ exceptions.raise_compiler_error(
+            "indicator_family_models: no family " ~ family ~ " in var indicator_families"
+        ) }}
     {%- endif -%}
     {%- set listed = families[family] -%}
     {%- if execute -%}

@@ -25,15 +25,23 @@
     Returns the columns of indicator_columns(); value = numerator = the count or 0,
     denominator NULL.
 #}
-{% macro zero_filled_count_indicator(indicator_code, facts, territories, breakdowns=[[]], values={}, frame=none, levels=['region', 'municipality', 'school']) %}
+{% macro zero_filled_count_indicator(
+    indicator_code, facts, territories, breakdowns=[[]], values={}, frame=none,
+    levels=['region', 'municipality', 'school']
+) %}
     {%- set columns = indicator_breakdown_columns() -%}
     {%- for dims in breakdowns -%}
         {%- for dim in dims if dim not in columns -%}
-            {{ exceptions.raise_compiler_error("zero_filled_count_indicator: unknown breakdown " ~ dim) }}
+            {{ exceptions.raise_compiler_error(
+                "zero_filled_count_indicator: unknown breakdown " ~ dim
+            ) }}
         {%- endfor -%}
         {%- set n_fixed = dims | select('in', values) | list | length -%}
         {%- if n_fixed > 0 and n_fixed < dims | length -%}
-            {{ exceptions.raise_compiler_error("zero_filled_count_indicator: breakdown set " ~ dims ~ " mixes fixed values and values from facts") }}
+            {{ exceptions.raise_compiler_error(
+                "zero_filled_count_indicator: breakdown set " ~ dims
+                ~ " mixes fixed values and values from facts"
+            ) }}
         {%- endif -%}
     {%- endfor %}
     with
@@ -69,7 +77,9 @@
         {%- set fixed = dims | length > 0 and dims | reject('in', values) | list | length == 0 %}
         {%- set from_territories = fixed or dims | length == 0 %}
         {%- set select_list = [] %}
-        {%- for column in ['exam', 'subject_code', 'participant_category', 'grade', 'breakdown_key'] %}
+        {%- for column in [
+            'exam', 'subject_code', 'participant_category', 'grade', 'breakdown_key'
+        ] %}
             {%- if column not in dims %}
                 {%- do select_list.append('null::' ~ columns.get(column, 'text') ~ ' as ' ~ column) %}
             {%- elif fixed %}

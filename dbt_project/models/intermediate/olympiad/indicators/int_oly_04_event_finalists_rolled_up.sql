@@ -55,9 +55,9 @@ students as (
         school_code
     from qualifying
     order by
-        year,
-        event,
-        person_key,
+        year asc,
+        event asc,
+        person_key asc,
         (school_code is null) asc,
         load_id desc,
         source_row asc
