@@ -30,6 +30,9 @@ lint: $(STAMP) ## ruff lint + format check
 	$(BIN)/ruff check sources ingestion expectations orchestration reporting synthetic metabase dags tests bench
 	$(BIN)/ruff format --check sources ingestion expectations orchestration reporting synthetic metabase dags tests bench
 
+lint-sql: $(STAMP) ## sqlfluff lint of the dbt models and macros (config: dbt_project/.sqlfluff)
+	$(BIN)/sqlfluff lint dbt_project/models dbt_project/macros
+
 bench: $(STAMP) ## ingestion benchmarks (ratios against a baseline in the same run)
 	$(BIN)/python -m bench.run
 
@@ -39,4 +42,4 @@ metabase: $(STAMP) ## provision the dashboards into Metabase (MB_URL, MB_USER, M
 clean: ## remove local state (embedded database, airflow home, reports); keeps .venv
 	rm -rf .local
 
-.PHONY: help venv demo test lint bench metabase clean
+.PHONY: help venv demo test lint lint-sql bench metabase clean

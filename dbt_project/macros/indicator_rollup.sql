@@ -11,7 +11,9 @@
 #}
 
 {% macro indicator_breakdown_columns() %}
-    {{ return({'exam': 'text', 'subject_code': 'integer', 'grade': 'integer', 'breakdown_key': 'text'}) }}
+    {{ return({
+        'exam': 'text', 'subject_code': 'integer', 'grade': 'integer', 'breakdown_key': 'text'
+    }) }}
 {% endmacro %}
 
 {% macro indicator_columns() %}
@@ -48,12 +50,16 @@
     Returns: year, territory_level, territory_code, exam, subject_code, participant_category,
     grade, breakdown_key, numerator, denominator.
 #}
-{% macro rollup_to_territories(facts, dims=[], by_category=false, levels=['region', 'municipality', 'school']) %}
+{% macro rollup_to_territories(
+    facts, dims=[], by_category=false, levels=['region', 'municipality', 'school']
+) %}
     {%- set breakdowns = indicator_breakdown_columns() -%}
     {%- for dim in dims if dim not in breakdowns -%}
         {{ exceptions.raise_compiler_error("rollup_to_territories: unknown breakdown " ~ dim) }}
     {%- endfor -%}
-    {%- set territory_key = {'region': none, 'municipality': 'ate_code', 'school': 'school_code'} -%}
+    {%- set territory_key = {
+        'region': none, 'municipality': 'ate_code', 'school': 'school_code'
+    } -%}
     {%- for level in levels %}
         {%- if level not in territory_key -%}
             {{ exceptions.raise_compiler_error("rollup_to_territories: unknown level " ~ level) }}
@@ -100,7 +106,10 @@
     no row); kind count -> value = numerator, denominator NULL.
     Returns the columns of indicator_columns().
 #}
-{% macro rollup_indicator(indicator_code, facts, kind, dims=[], by_category=false, levels=['region', 'municipality', 'school']) %}
+{% macro rollup_indicator(
+    indicator_code, facts, kind, dims=[], by_category=false,
+    levels=['region', 'municipality', 'school']
+) %}
     select
         '{{ indicator_code }}'::text as indicator_code,
         year,

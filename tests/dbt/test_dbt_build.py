@@ -25,11 +25,14 @@ Dataset (raw tables, already pseudonymised), municipalities 01 (schools A1, A2) 
 from __future__ import annotations
 
 import math
+import re
 
 import psycopg2
 import psycopg2.extras
 import pytest
+import yaml
 
+from ingestion.config import DBT_PROJECT_DIR
 from ingestion.db import connect, ensure_schema
 from tests.fixtures.pg import copy_rows
 
@@ -356,3 +359,44 @@ def test_dbt_build_publishes_the_contract_and_hand_worked_values(built):
         assert 0 <= r["score"] <= 100 and r["traffic_light"] is not None
         assert r["prev_place"] is not None
         assert r["place_change"] == r["prev_place"] - r["place"]
+
+    _check_every_model_and_column_documented(conn)
+
+
+def _check_every_model_and_column_documented(conn) -> None:
+    """Every model has one entry, with a description, in the _<folder>__models.yml of its
+    folder (indicators/ belong to their family's folder), and that entry documents every
+    column of the built relation, each with a description, and no other column."""
+    models_dir = DBT_PROJECT_DIR / "models"
+    documented: dict[str, tuple] = {}
+    for yml in sorted(models_dir.rglob("*.yml")):
+        for model in yaml.safe_load(yml.read_text(encoding="utf-8")).get("models") or []:
+            assert model["name"] not in documented, f"{model['name']} documented twice"
+            documented[model["name"]] = (yml, model)
+    with conn.cursor() as cur:
+        cur.execute(
+            "select table_name, column_name from information_schema.columns"
+            " where table_schema in ('staging', 'intermediate', 'marts')"
+        )
+        built_columns: dict[str, set[str]] = {}
+        for table, column in cur.fetchall():
+            built_columns.setdefault(table, set()).add(column)
+    problems = []
+    for sql in sorted(models_dir.rglob("*.sql")):
+        folder = sql.parent.parent if sql.parent.name == "indicators" else sql.parent
+        if sql.stem not in documented:
+            problems.append(f"{sql.stem}: undocumented")
+            continue
+        yml, model = documented[sql.stem]
+        if yml.parent != folder or not re.fullmatch(r"_\w+__models\.yml", yml.name):
+            problems.append(f"{sql.stem}: documented in {yml.relative_to(models_dir)}")
+        if not (model.get("description") or "").strip():
+            problems.append(f"{sql.stem}: no description")
+        columns = {
+            c["name"]: (c.get("description") or "").strip() for c in model.get("columns") or []
+        }
+        problems += [f"{sql.stem}.{c}: no description" for c, text in columns.items() if not text]
+        built = built_columns.get(sql.stem, set())
+        if set(columns) != built:
+            problems.append(f"{sql.stem}: documented {sorted(columns)}, built {sorted(built)}")
+    assert not problems, "\n".join(problems)

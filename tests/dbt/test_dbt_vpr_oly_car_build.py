@@ -2,7 +2,7 @@
 
 Raw rows are inserted directly (already pseudonymised), `orchestration.dbt_runner.build()` runs
 the whole project (seeds, models, data tests, unit tests), then the marts are checked:
-every VPR / OLY / CAR code is published, marts.vpr_objectivity_flags explains the two flags
+every VPR / OLY / CAR code is published, marts.fct_vpr_objectivity_flags explains the two flags
 built into the data, and a few values are worked out by hand below.
 
 Territories: municipality 01 — schools 010001, 010002, 010003; municipality 02 — schools
@@ -231,7 +231,7 @@ def _check_indicator_values(dsn: str) -> None:
 
 
 def _check_objectivity_flags(dsn: str) -> None:
-    flags = _fetch(dsn, "select * from marts.vpr_objectivity_flags order by school_code, rule")
+    flags = _fetch(dsn, "select * from marts.fct_vpr_objectivity_flags order by school_code, rule")
     assert [(f["school_code"], f["rule"]) for f in flags] == [(B3, "b"), (B4, "a")]
     b, a = flags
     assert (b["grade"], b["subject_code"], b["works"], b["schools_in_comparison"]) == (4, 1, 10, 6)
@@ -246,7 +246,7 @@ def _check_objectivity_flags(dsn: str) -> None:
 def _check_pass_score_reach(dsn: str) -> None:
     rows = _fetch(
         dsn,
-        "select * from marts.olympiad_pass_score_reach where territory_level = 'region'",
+        "select * from marts.fct_olympiad_pass_score_reach where territory_level = 'region'",
     )
     # 2022/2023 Математика grade 9: pass score 10; p04 scored 12, p05 9. 2024 has no scores.
     assert [

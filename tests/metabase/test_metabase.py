@@ -71,7 +71,7 @@ def test_specs_load_and_cover_the_dashboards():
     codes = " ".join(c.sql for c in specs.cards.values())
     for code in [f"GIA-{i:02d}" for i in (1, 5, 6, 7, 8, 9)] + ["VPR-01", "VPR-02", "VPR-03"]:
         assert code in codes
-    assert "marts.vpr_objectivity_flags" in codes and "marts.territory_ratings" in codes
+    assert "marts.fct_vpr_objectivity_flags" in codes and "marts.territory_ratings" in codes
     assert "target_value" in codes
 
 
@@ -640,9 +640,9 @@ FAMILY_HAS_DATA = {
 }
 # cards that may rightly be empty although their family has data
 EXPECT_ROWS_WHEN = {
-    "cards/vpr/objectivity_flags": "select exists (select 1 from marts.vpr_objectivity_flags)",
+    "cards/vpr/objectivity_flags": "select exists (select 1 from marts.fct_vpr_objectivity_flags)",
     "cards/olympiad/pass_score_reach": (
-        "select exists (select 1 from marts.olympiad_pass_score_reach)"
+        "select exists (select 1 from marts.fct_olympiad_pass_score_reach)"
     ),
     "cards/olympiad/regional_winners_by_subject": (
         "select exists (select 1 from marts.indicator_values"

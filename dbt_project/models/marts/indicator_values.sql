@@ -1,15 +1,9 @@
 -- PUBLIC CONTRACT (spec/indicators.md "The published interface").
 -- One row per indicator × year × territory level × territory × breakdown.
--- The union of the indicator family marts listed below; each returns the columns of the
--- macro indicator_columns(). Adding a family (ВПР, олимпиады, профориентация) = one model
--- per family (e.g. marts/vpr/fct_vpr_indicators.sql) + its name in this list.
-
-{%- set indicator_family_models = [
-    'fct_gia_indicators',
-    'fct_vpr_indicators',
-    'fct_olympiad_indicators',
-    'fct_career_indicators',
-] %}
+-- The union of the indicator family marts fct_<family>_indicators, one per family of var
+-- indicator_families (dbt_project.yml, macros/indicator_families.sql); each returns the
+-- columns of the macro indicator_columns(). Adding a family = one model per family (e.g.
+-- marts/vpr/fct_vpr_indicators.sql) + the family and its indicator models in that var.
 
 with
 
@@ -26,7 +20,7 @@ targets as (
 ),
 
 family_rows as (
-    {%- for model_name in indicator_family_models %}
+    {%- for model_name in indicator_family_marts() %}
     {% if not loop.first %}union all{% endif %}
     select {{ indicator_columns() | join(', ') }}
     from {{ ref(model_name) }}

@@ -17,14 +17,14 @@ municipalities_latest as (
     select distinct on (ate_code) *
     from municipalities
     where ate_code is not null
-    order by ate_code, load_id desc, source_row desc
+    order by ate_code asc, load_id desc, source_row desc
 ),
 
 schools_latest as (
     select distinct on (school_code) *
     from schools
     where school_code is not null
-    order by school_code, load_id desc, source_row desc
+    order by school_code asc, load_id desc, source_row desc
 ),
 
 region_row as (

@@ -11,14 +11,7 @@ reports as (
 ),
 
 facts as (
-    select
-        year,
-        ate_code,
-        school_code,
-        bvb_recommendations as numerator,
-        students_6_11 as denominator
-    from reports
-    where bvb_recommendations is not null and students_6_11 is not null
+    {{ report_share_facts('reports', 'bvb_recommendations', ['students_6_11']) }}
 ),
 
 indicator as (

@@ -11,14 +11,7 @@ reports as (
 ),
 
 facts as (
-    select
-        year,
-        ate_code,
-        school_code,
-        proektoria_participants as numerator,
-        students_6_11 as denominator
-    from reports
-    where proektoria_participants is not null and students_6_11 is not null
+    {{ report_share_facts('reports', 'proektoria_participants', ['students_6_11']) }}
 ),
 
 indicator as (

@@ -11,14 +11,7 @@ reports as (
 ),
 
 facts as (
-    select
-        year,
-        ate_code,
-        school_code,
-        vocational_completed as numerator,
-        grads_9 + grads_11 as denominator
-    from reports
-    where vocational_completed is not null and grads_9 is not null and grads_11 is not null
+    {{ report_share_facts('reports', 'vocational_completed', ['grads_9', 'grads_11']) }}
 ),
 
 indicator as (

@@ -11,14 +11,7 @@ reports as (
 ),
 
 facts as (
-    select
-        year,
-        ate_code,
-        school_code,
-        grads_9_continued as numerator,
-        grads_9 as denominator
-    from reports
-    where grads_9_continued is not null and grads_9 is not null
+    {{ report_share_facts('reports', 'grads_9_continued', ['grads_9']) }}
 ),
 
 indicator as (

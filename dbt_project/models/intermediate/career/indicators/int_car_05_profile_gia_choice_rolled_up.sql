@@ -24,23 +24,8 @@ facts as (
     where profile_gia_choice is not null
 ),
 
-counted as (
-    {{ rollup_indicator('CAR-05', 'facts', 'count') }}
-),
-
-breakdowns as (
-    select distinct
-        year,
-        null::text as exam,
-        null::integer as subject_code,
-        null::text as participant_category,
-        null::integer as grade,
-        null::text as breakdown_key
-    from territories
-),
-
 indicator as (
-    {{ zero_filled_counts('CAR-05', 'counted', 'territories', 'breakdowns') }}
+    {{ zero_filled_count_indicator('CAR-05', 'facts', 'territories') }}
 )
 
 select * from indicator

@@ -36,24 +36,11 @@ facts as (
     where vo_profile is not null
 ),
 
-counted as (
-    {{ rollup_indicator('CAR-06', 'facts', 'count', dims=['breakdown_key']) }}
-),
-
-breakdowns as (
-    select distinct
-        territories.year,
-        null::text as exam,
-        null::integer as subject_code,
-        null::text as participant_category,
-        null::integer as grade,
-        kinds.kind as breakdown_key
-    from territories
-    cross join (values ('СПО'), ('ВО')) as kinds (kind)
-),
-
 indicator as (
-    {{ zero_filled_counts('CAR-06', 'counted', 'territories', 'breakdowns') }}
+    {{ zero_filled_count_indicator(
+        'CAR-06', 'facts', 'territories',
+        breakdowns=[['breakdown_key']], values={'breakdown_key': ['СПО', 'ВО']}
+    ) }}
 )
 
 select * from indicator

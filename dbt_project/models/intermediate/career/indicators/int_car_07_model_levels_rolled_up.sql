@@ -10,13 +10,8 @@ reports as (
     select * from {{ ref('int_career_reports_deduplicated') }}
 ),
 
-territories_with_rows as (
-    select * from {{ ref('int_career_territories_with_rows') }}
-),
-
 territories as (
-    select * from territories_with_rows
-    where territory_level in ('region', 'municipality')
+    select * from {{ ref('int_career_territories_with_rows') }}
 ),
 
 facts as (
@@ -31,24 +26,13 @@ facts as (
     where model_level is not null
 ),
 
-counted as (
-    {{ rollup_indicator('CAR-07', 'facts', 'count', dims=['breakdown_key'], levels=['region', 'municipality']) }}
-),
-
-breakdowns as (
-    select distinct
-        territories.year,
-        null::text as exam,
-        null::integer as subject_code,
-        null::text as participant_category,
-        null::integer as grade,
-        levels.model_level as breakdown_key
-    from territories
-    cross join (values ('базовый'), ('основной'), ('продвинутый')) as levels (model_level)
-),
-
 indicator as (
-    {{ zero_filled_counts('CAR-07', 'counted', 'territories', 'breakdowns') }}
+    {{ zero_filled_count_indicator(
+        'CAR-07', 'facts', 'territories',
+        breakdowns=[['breakdown_key']],
+        values={'breakdown_key': ['базовый', 'основной', 'продвинутый']},
+        levels=['region', 'municipality']
+    ) }}
 )
 
 select * from indicator

@@ -24,23 +24,8 @@ facts as (
     where enterprise_events is not null
 ),
 
-counted as (
-    {{ rollup_indicator('CAR-08', 'facts', 'count') }}
-),
-
-breakdowns as (
-    select distinct
-        year,
-        null::text as exam,
-        null::integer as subject_code,
-        null::text as participant_category,
-        null::integer as grade,
-        null::text as breakdown_key
-    from territories
-),
-
 indicator as (
-    {{ zero_filled_counts('CAR-08', 'counted', 'territories', 'breakdowns') }}
+    {{ zero_filled_count_indicator('CAR-08', 'facts', 'territories') }}
 )
 
 select * from indicator

@@ -21,7 +21,9 @@ facts as (
 ),
 
 indicator as (
-    {{ rollup_indicator('GIA-01', 'facts', 'share', dims=['exam', 'subject_code'], by_category=true) }}
+    {{ rollup_indicator(
+        'GIA-01', 'facts', 'share', dims=['exam', 'subject_code'], by_category=true
+    ) }}
 )
 
 select * from indicator

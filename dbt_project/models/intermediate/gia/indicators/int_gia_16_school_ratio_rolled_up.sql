@@ -40,8 +40,12 @@ ranked as (
     select
         *,
         ceil((count(*) over territory_schools) / 10.0) as k,
-        row_number() over (territory_schools order by mean_score desc, school_code) as rank_from_top,
-        row_number() over (territory_schools order by mean_score asc, school_code) as rank_from_bottom
+        row_number() over (
+            territory_schools order by mean_score desc, school_code asc
+        ) as rank_from_top,
+        row_number() over (
+            territory_schools order by mean_score asc, school_code asc
+        ) as rank_from_bottom
     from school_territories
     window territory_schools as (partition by year, territory_level, territory_code)
 ),

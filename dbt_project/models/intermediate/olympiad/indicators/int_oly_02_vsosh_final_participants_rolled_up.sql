@@ -27,34 +27,11 @@ facts as (
     where event = 'ВсОШ' and stage = 'заключительный'
 ),
 
-counted as (
-    {{ rollup_indicator('OLY-02', 'facts', 'count', dims=['breakdown_key']) }}
-    union all
-    {{ rollup_indicator('OLY-02', 'facts', 'count') }}
-),
-
-breakdowns as (
-    select distinct
-        year,
-        null::text as exam,
-        null::integer as subject_code,
-        null::text as participant_category,
-        null::integer as grade,
-        breakdown_key
-    from facts
-    union
-    select distinct
-        year,
-        null::text as exam,
-        null::integer as subject_code,
-        null::text as participant_category,
-        null::integer as grade,
-        null::text as breakdown_key
-    from territories
-),
-
 indicator as (
-    {{ zero_filled_counts('OLY-02', 'counted', 'territories', 'breakdowns') }}
+    {{ zero_filled_count_indicator(
+        'OLY-02', 'facts', 'territories',
+        breakdowns=[['breakdown_key'], []]
+    ) }}
 )
 
 select * from indicator

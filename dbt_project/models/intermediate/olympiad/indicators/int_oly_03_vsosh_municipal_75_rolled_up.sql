@@ -36,34 +36,11 @@ facts as (
         and grade in (9, 10, 11)
 ),
 
-counted as (
-    {{ rollup_indicator('OLY-03', 'facts', 'count', dims=['breakdown_key', 'grade']) }}
-    union all
-    {{ rollup_indicator('OLY-03', 'facts', 'count') }}
-),
-
-breakdowns as (
-    select distinct
-        year,
-        null::text as exam,
-        null::integer as subject_code,
-        null::text as participant_category,
-        grade,
-        breakdown_key
-    from facts
-    union
-    select distinct
-        year,
-        null::text as exam,
-        null::integer as subject_code,
-        null::text as participant_category,
-        null::integer as grade,
-        null::text as breakdown_key
-    from territories
-),
-
 indicator as (
-    {{ zero_filled_counts('OLY-03', 'counted', 'territories', 'breakdowns') }}
+    {{ zero_filled_count_indicator(
+        'OLY-03', 'facts', 'territories',
+        breakdowns=[['breakdown_key', 'grade'], []]
+    ) }}
 )
 
 select * from indicator

@@ -55,9 +55,9 @@ students as (
         school_code
     from qualifying
     order by
-        year,
-        event,
-        person_key,
+        year asc,
+        event asc,
+        person_key asc,
         (school_code is null) asc,
         load_id desc,
         source_row asc
@@ -85,10 +85,6 @@ facts as (
         1 as denominator
     from students
     where event = 'НТО' and grade between 5 and 11
-),
-
-counted as (
-    {{ rollup_indicator('OLY-04', 'facts', 'count', dims=['breakdown_key']) }}
 ),
 
 region_events as (
@@ -121,7 +117,10 @@ breakdowns as (
 ),
 
 indicator as (
-    {{ zero_filled_counts('OLY-04', 'counted', 'territories', 'breakdowns') }}
+    {{ zero_filled_count_indicator(
+        'OLY-04', 'facts', 'territories',
+        breakdowns=[['breakdown_key']], frame='breakdowns'
+    ) }}
 )
 
 select * from indicator

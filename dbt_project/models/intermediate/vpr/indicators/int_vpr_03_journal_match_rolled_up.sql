@@ -31,7 +31,9 @@ facts as (
 ),
 
 indicator as (
-    {{ rollup_indicator('VPR-03', 'facts', 'share', dims=['grade', 'subject_code', 'breakdown_key']) }}
+    {{ rollup_indicator(
+        'VPR-03', 'facts', 'share', dims=['grade', 'subject_code', 'breakdown_key']
+    ) }}
 )
 
 select * from indicator
