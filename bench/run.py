@@ -96,7 +96,7 @@ def main() -> None:
 
     from ingestion import db, loader
     from ingestion.config import get_settings
-    from ingestion.reader import read_chunks, read_header
+    from ingestion.read import open_source
     from orchestration import pipeline
     from sources import GROUP_SOURCES, SOURCES
     from synthetic import generate
@@ -123,9 +123,9 @@ def main() -> None:
 
     # 0. parsing alone (encoding, header, types, row checks, pseudonymisation): shared by
     #    both load paths below, so the load-only ratio subtracts it
-    header = read_header(big, spec)
+    source = open_source(big, spec)
     t0 = time.perf_counter()
-    for _ in read_chunks(big, spec, header, get_settings().pseudonym_key):
+    for _ in source.chunks(get_settings().pseudonym_key):
         pass
     parse = time.perf_counter() - t0
     results["parse_rows_per_s"] = ROWS / parse
@@ -144,7 +144,7 @@ def main() -> None:
         cur.execute("create temp table baseline (like raw.gia_results)")
     t0 = time.perf_counter()
     with conn.cursor() as cur:
-        for chunk, _ in read_chunks(big, spec, header, get_settings().pseudonym_key):
+        for chunk, _ in source.chunks(get_settings().pseudonym_key):
             chunk = chunk.assign(load_id=0)
             values = chunk[columns].astype(object).where(chunk[columns].notna(), None)
             cur.executemany(

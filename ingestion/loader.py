@@ -31,7 +31,7 @@ from ingestion import deliveries
 from ingestion.config import get_settings, quarantine_dir
 from ingestion.encoding import EncodingProblem
 from ingestion.messages import csv_problem
-from ingestion.reader import HeaderProblem, read_chunks, read_header
+from ingestion.read import HeaderProblem, open_source
 from sources import SOURCES, SourceSpec
 
 
@@ -116,33 +116,36 @@ def stage_file(
         conn.commit()
 
     try:
-        header = read_header(path, spec)
+        source = open_source(path, spec)
     except (EncodingProblem, HeaderProblem, UnicodeDecodeError) as exc:
         return _reject_file(conn, load_id, spec, path, rel_path, sha, str(exc))
-
-    table = stage_table(load_id)
-    raw_table = spec.raw_table
-    with conn.cursor() as cur:
-        cur.execute(f"drop table if exists {table}")
-        cur.execute(f"create unlogged table {table} (like {raw_table})")
-        cur.execute(f"alter table {table} add column _reject_reason text, add column _note text")
-    rows_read = 0
-    secret = get_settings().pseudonym_key
-    try:
-        for chunk, n in read_chunks(path, spec, header, secret):
-            rows_read += n
-            _copy_frame(conn, table, chunk, load_id)
-            rate = rows_read / max(time.monotonic() - started, 1e-6)
-            print(f"  {progress}{rel_path}: {rows_read} строк, {rate:,.0f} строк/с", flush=True)
-    except Exception as exc:  # parser errors: wrong field counts, broken quoting, bad zip …
-        conn.rollback()
+    with source:  # an XLSX book stays open while it is read
+        header = source.header
+        table = stage_table(load_id)
+        raw_table = spec.raw_table
         with conn.cursor() as cur:
             cur.execute(f"drop table if exists {table}")
-        conn.commit()
-        if isinstance(exc, psycopg2.Error):
-            raise  # the database, not the file: the run fails and names it (cli)
-        what = str(exc) if isinstance(exc, HeaderProblem) else csv_problem(exc)
-        return _reject_file(conn, load_id, spec, path, rel_path, sha, what)
+            cur.execute(f"create unlogged table {table} (like {raw_table})")
+            cur.execute(
+                f"alter table {table} add column _reject_reason text, add column _note text"
+            )
+        rows_read = 0
+        secret = get_settings().pseudonym_key
+        try:
+            for chunk, n in source.chunks(secret):
+                rows_read += n
+                _copy_frame(conn, table, chunk, load_id)
+                rate = rows_read / max(time.monotonic() - started, 1e-6)
+                print(f"  {progress}{rel_path}: {rows_read} строк, {rate:,.0f} строк/с", flush=True)
+        except Exception as exc:  # parser errors: wrong field counts, broken quoting, bad zip …
+            conn.rollback()
+            with conn.cursor() as cur:
+                cur.execute(f"drop table if exists {table}")
+            conn.commit()
+            if isinstance(exc, psycopg2.Error):
+                raise  # the database, not the file: the run fails and names it (cli)
+            what = str(exc) if isinstance(exc, HeaderProblem) else csv_problem(exc)
+            return _reject_file(conn, load_id, spec, path, rel_path, sha, what)
     with conn.cursor() as cur:
         cur.execute(
             "update audit.loads set status = 'staged', encoding = %s, rows_read = %s,"

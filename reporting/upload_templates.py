@@ -3,7 +3,7 @@
 Each template has the contract's headers in row 1 of the contract's sheet (`spec.sheet`),
 drop-down lists for controlled values, number checks on counts and grades, text format on
 codes (leading zeros survive) and СНИЛС, a frozen header, and an «Инструкция» sheet in Russian.
-A template filled in as instructed loads with no rejected rows (ingestion.xlsx reads it).
+A template filled in as instructed loads with no rejected rows (ingestion/read/xlsx reads it).
 
     python -m reporting.upload_templates OUT_DIR
 """

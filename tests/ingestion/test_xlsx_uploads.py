@@ -13,8 +13,8 @@ import openpyxl
 import psycopg2
 import pytest
 
-from ingestion.reader import HeaderProblem
-from ingestion.xlsx import XlsxHeader, header_key, iter_xlsx_frames, read_xlsx_header
+from ingestion.read.header import HeaderProblem, header_key
+from ingestion.read.xlsx import XlsxHeader, iter_xlsx_frames, read_xlsx_header
 from reporting.feedback import RESEND, RESEND_FILE, write_feedback
 from reporting.upload_templates import INSTRUCTION_SHEET, write_templates
 from sources import SOURCES, TASKS

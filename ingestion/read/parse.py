@@ -1,26 +1,24 @@
-"""Read a landing CSV in chunks: header check, type parsing, row checks, pseudonymisation.
+"""Typing and row checks of a chunk of raw text rows: types, ranges, allowed values, the
+contract's row rules (`spec.row_rules`), ВПР task scores, pseudonymisation.
 
-Yields pandas DataFrames whose columns are ready for COPY into the stage table:
-`source_row`, the stored raw columns (as text in COPY form), `extra` (always NULL: unknown
-columns are not stored, only their names are noted) and `_reject_reason` (NULL, or the
-Russian reasons why the row is quarantined).
-Personal columns are consumed here and never appear in the output.
+`parse_chunk` turns a frame of strings (columns as in the file, plus the readers' optional
+`_note` / `_reject` columns) into the frame COPYed into the stage table: `source_row`, the
+stored raw columns (as text in COPY form), `extra` (always NULL: unknown columns are not
+stored, only their names are noted), `_reject_reason` (NULL, or the Russian reasons why the
+row is quarantined) and `_note`. Personal columns are consumed here and never appear in the
+output.
 """
 
 from __future__ import annotations
 
-import csv
 import json
-import re
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Iterable, Iterator
 
 import numpy as np
 import pandas as pd
 
-from ingestion.encoding import detect_encoding
 from ingestion.pseudonymise import person_keys
+from ingestion.read.header import FileHeader, norm
 from sources import (
     DATE,
     FLAG,
@@ -30,103 +28,18 @@ from sources import (
     SCHOOL_YEAR,
     TASKS,
     TEXT,
-    Column,
     SourceSpec,
     raw_columns,
 )
-from sources.vpr import NO_ANSWER, TASK_HEADER
+from sources.vpr import NO_ANSWER
 
-CHUNK_ROWS = 50_000
-
-
-class HeaderProblem(ValueError):
-    """The header does not match the contract."""
-
-
-def _norm(text: str) -> str:
-    return " ".join(str(text).replace("\ufeff", "").replace("ё", "е").replace("Ё", "Е").split())
+CHUNK_ROWS = 50_000  # rows read, parsed and COPYed at a time
+NOTE_COLUMN = "_note"  # Russian notes on automatic corrections a reader made to the row
+REJECT_COLUMN = "_reject"  # a reason the reader itself gives (e.g. an uncalculated formula)
 
 
 def _norm_value(text: str) -> str:
-    return _norm(text).lower()
-
-
-@dataclass
-class FileHeader:
-    encoding: str
-    columns: list[str]  # as in the file
-    mapping: dict[str, Column]  # file column → contract column
-    unknown: list[str]
-
-
-def read_header(path: Path, spec: SourceSpec) -> FileHeader:
-    if path.suffix.lower() == ".xlsx":
-        from ingestion.xlsx import read_xlsx_header
-
-        return read_xlsx_header(path, spec)
-    encoding = detect_encoding(path)
-    with open(path, encoding=encoding, newline="") as fh:
-        first = fh.readline()
-    if not first.strip():
-        raise HeaderProblem("файл пуст: нет строки заголовка")
-    header = next(csv.reader([first], delimiter=";"))
-    if len(header) == 1 and ("," in first or "\t" in first):
-        raise HeaderProblem(
-            "разделитель столбцов не «;» (ожидается точка с запятой, как в выгрузках ФИС)"
-        )
-    return match_header(header, spec, encoding)
-
-
-def match_header(header: list[str], spec: SourceSpec, encoding: str) -> FileHeader:
-    """Map a file's header to the contract; raise HeaderProblem naming what is wrong."""
-    by_norm = {_norm(c.header).lower(): c for c in spec.columns if c.kind != TASKS}
-    tasks = next((c for c in spec.columns if c.kind == TASKS), None)
-    mapping: dict[str, Column] = {}
-    unknown: list[str] = []
-    seen: set[str] = set()
-    for col in header:
-        key = _norm(col).lower()
-        if key and key in seen:
-            raise HeaderProblem(f"столбец «{_norm(col)}» встречается в заголовке дважды")
-        seen.add(key)
-        if key in by_norm:
-            mapping[col] = by_norm[key]
-        elif tasks is not None and TASK_HEADER.match(_norm(col)):
-            mapping[col] = tasks
-        elif key:
-            unknown.append(_norm(col))
-    present = {c.header for c in mapping.values()}
-    missing = [c.header for c in spec.columns if c.header not in present and c.kind != TASKS]
-    if missing:
-        msg = "в заголовке нет обязательных столбцов: " + ", ".join(f"«{m}»" for m in missing)
-        msg += unknown_names_note(unknown, recognised=bool(mapping))
-        if not mapping:
-            msg += (
-                f". Заголовок не распознан ни по одному столбцу — проверьте, что это файл "
-                f"«{spec.title_ru}» и что кодировка Windows-1251 или UTF-8 "
-                f"(прочитан как {encoding})"
-            )
-        raise HeaderProblem(msg)
-    return FileHeader(encoding, header, mapping, unknown)
-
-
-_DATA_LIKE = re.compile(r"\d{3}|@|^\s*[\d\s.,:/-]+\s*$")
-
-
-def unknown_names_note(unknown: list[str], recognised: bool) -> str:
-    """'; неизвестные столбцы: …' for a header problem — quoting only what looks like a
-    column name. A first row that is data (no contract column recognised, or cells with
-    numbers: СНИЛС, document numbers, dates) is never quoted: it may be personal data."""
-    if not unknown:
-        return ""
-    if not recognised:
-        return "; первая строка не похожа на заголовок (возможно, строка заголовка пропущена)"
-    names = [u for u in unknown if not _DATA_LIKE.search(u) and len(u) <= 80]
-    hidden = len(unknown) - len(names)
-    note = "; неизвестные столбцы: " + ", ".join(f"«{u}»" for u in names) if names else ""
-    if hidden:
-        note += f"; ещё {hidden} ячеек заголовка похожи на данные (значения не приводятся)"
-    return note
+    return norm(text).lower()
 
 
 class _Reasons:
@@ -263,10 +176,10 @@ def parse_chunk(
     # Unknown extra columns are not stored (a supplier's extra «ФИО» must not leak into the
     # warehouse): their names are recorded in the file's audit entry (loader._header_notes).
     out["extra"] = None
-    if "_reject" in raw.columns:  # reasons the XLSX reader found (e.g. uncalculated formulas)
-        reasons.add(raw["_reject"] != "", raw["_reject"])
+    if REJECT_COLUMN in raw.columns:  # reasons the XLSX reader found (uncalculated formulas)
+        reasons.add(raw[REJECT_COLUMN] != "", raw[REJECT_COLUMN])
     out["_reject_reason"] = reasons.result()
-    note = raw["_note"] if "_note" in raw.columns else None
+    note = raw[NOTE_COLUMN] if NOTE_COLUMN in raw.columns else None
     out["_note"] = None if note is None else note.where(note != "", None)
     return out
 
@@ -281,8 +194,8 @@ def _task_scores(raw: pd.DataFrame, task_cols: list[str], reasons: _Reasons) -> 
         blank = (values == "") | values.str.lower().isin(NO_ANSWER)
         nums = _parse_number(values.where(~blank, ""))
         bad = ~blank & (nums.isna() | (nums < 0))
-        reasons.add(bad, f"«{_norm(fc)}»: балл за задание не число ≥ 0 «" + values + "»")
-        parsed[_norm(fc)] = nums.where(~bad)
+        reasons.add(bad, f"«{norm(fc)}»: балл за задание не число ≥ 0 «" + values + "»")
+        parsed[norm(fc)] = nums.where(~bad)
     frame = pd.DataFrame(parsed)
     return pd.Series(
         [
@@ -329,37 +242,13 @@ def _pseudonymise(raw, by_contract, out, reasons, secret) -> None:
     )
 
 
-def read_chunks(
-    path: Path, spec: SourceSpec, header: FileHeader, secret: bytes, chunk_rows: int = CHUNK_ROWS
+def parsed_chunks(
+    frames: Iterable[pd.DataFrame], header: FileHeader, spec: SourceSpec, secret: bytes
 ) -> Iterator[tuple[pd.DataFrame, int]]:
-    """Yield (parsed chunk, rows read in it)."""
-    if header.encoding == "xlsx":
-        from ingestion.xlsx import iter_xlsx_frames
-
-        # ФИС ОКО exports often store every number as text: not worth a note per row there
-        frames = iter_xlsx_frames(
-            path, spec, header, chunk_rows, note_text_numbers=spec.name != "vpr"
-        )
-    else:
-        frames = _csv_frames(path, header, chunk_rows)
+    """(parsed chunk, rows read in it) for each frame of raw rows; fully blank rows dropped."""
     for chunk in frames:
-        data_cols = [c for c in chunk.columns if c != "_note"]
+        data_cols = [c for c in chunk.columns if c != NOTE_COLUMN]
         blank = (chunk[data_cols].apply(lambda s: s.astype(str).str.strip()) == "").all(axis=1)
         chunk = chunk[~blank]
         if len(chunk):
             yield parse_chunk(chunk, header, spec, secret), len(chunk)
-
-
-def _csv_frames(path: Path, header: FileHeader, chunk_rows: int) -> Iterator[pd.DataFrame]:
-    yield from pd.read_csv(
-        path,
-        sep=";",
-        dtype=str,
-        keep_default_na=False,
-        encoding=header.encoding,
-        chunksize=chunk_rows,
-        header=0,
-        names=header.columns,
-        skip_blank_lines=True,
-        quotechar='"',
-    )
