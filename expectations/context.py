@@ -79,6 +79,8 @@ class _OneLine(logging.Filter):
     goes away mid-run); the message is enough: errors reach the audit table anyway."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage().split("Traceback", 1)[0].strip()
+        record.msg, record.args = (message.splitlines() or [""])[0], None
         record.exc_info = None
         record.exc_text = None
         return True
@@ -88,11 +90,16 @@ _ONE_LINE = _OneLine()
 
 
 @contextlib.contextmanager
-def quiet_gx(level: int = logging.WARNING) -> Iterator[None]:
-    """GX loggers at ``level`` (and tracebacks dropped) for the duration of the block.
+def quiet_gx(level: int = logging.CRITICAL) -> Iterator[None]:
+    """GX loggers at ``level`` (and what passes cut to one line, no traceback) for the
+    duration of the block.
 
-    Set on every use rather than once at import: Airflow (re)configures logging after our
-    modules are imported, and GX's INFO lines would otherwise fill the task log."""
+    GX catches every expectation's error and logs it (with its traceback, as text, hundreds
+    of times when the database goes away); the errors are in the validation results, which
+    the runner reads (`results.raise_if_database_lost`, audit.validation_results), so the
+    log stays quiet. Set on every use rather than once at import: Airflow (re)configures
+    logging after our modules are imported, and GX's INFO lines would otherwise fill the
+    task log."""
     names = [GX_LOGGER] + [
         name for name in logging.root.manager.loggerDict if name.startswith(GX_LOGGER + ".")
     ]
@@ -100,16 +107,15 @@ def quiet_gx(level: int = logging.WARNING) -> Iterator[None]:
     for name in names:
         logger = logging.getLogger(name)
         saved.append((logger, logger.level))
+        logger.addFilter(_ONE_LINE)  # a logger's filter sees only its own records
         if logger.level == logging.NOTSET and name != GX_LOGGER:
             continue  # inherits from great_expectations
         logger.setLevel(level)
-    root = logging.getLogger(GX_LOGGER)
-    root.addFilter(_ONE_LINE)
     try:
         yield
     finally:
-        root.removeFilter(_ONE_LINE)
         for logger, previous in saved:
+            logger.removeFilter(_ONE_LINE)
             logger.setLevel(previous)
 
 
