@@ -1,12 +1,15 @@
 {#
     Building blocks of the indicator models (models/intermediate/*/indicators/).
 
-    An indicator model prepares a "facts" CTE, one row per counted unit (a result, a
+    An indicator model prepares a "facts" relation, one row per counted unit (a result, a
     person, ...) with the columns
-        year, ate_code, school_code, numerator, denominator,
+        year, ate_code, school_code,
         every breakdown column it publishes (a subset of exam, subject_code, grade,
         breakdown_key) and, when by_category, participant_category,
     and calls rollup_indicator(), which emits the published rows of every territory level.
+    The indicator's formula is the call's `numerator` and `denominator`: SQL expressions over
+    a row of facts, summed per territory (default: facts' own columns numerator and
+    denominator), e.g. numerator='is_below_min::integer', denominator='1'.
     Every indicator model returns the columns of indicator_columns(), in that order.
 #}
 
@@ -16,12 +19,18 @@
     }) }}
 {% endmacro %}
 
-{% macro indicator_columns() %}
+{# the columns that identify a published row of an indicator, besides indicator_code #}
+{% macro indicator_key_columns() %}
     {{ return([
-        'indicator_code', 'year', 'territory_level', 'territory_code',
+        'year', 'territory_level', 'territory_code',
         'exam', 'subject_code', 'participant_category', 'grade', 'breakdown_key',
-        'numerator', 'denominator', 'value',
     ]) }}
+{% endmacro %}
+
+{% macro indicator_columns() %}
+    {{ return(
+        ['indicator_code'] + indicator_key_columns() + ['numerator', 'denominator', 'value']
+    ) }}
 {% endmacro %}
 
 
@@ -47,11 +56,13 @@
     each municipality (ate_code) and each school (school_code; rows without one are left
     out at that level). `dims` are the breakdown columns taken from facts, the others are
     NULL. by_category adds, besides the row per participant_category, the row `все`.
+    `numerator`, `denominator`: the expressions summed (see above).
     Returns: year, territory_level, territory_code, exam, subject_code, participant_category,
     grade, breakdown_key, numerator, denominator.
 #}
 {% macro rollup_to_territories(
-    facts, dims=[], by_category=false, levels=['region', 'municipality', 'school']
+    facts, dims=[], by_category=false, levels=['region', 'municipality', 'school'],
+    numerator='numerator', denominator='denominator'
 ) %}
     {%- set breakdowns = indicator_breakdown_columns() -%}
     {%- for dim in dims if dim not in breakdowns -%}
@@ -82,8 +93,8 @@
         {%- else %}
         null::text as participant_category,
         {%- endif %}
-        sum(numerator)::numeric as numerator,
-        sum(denominator)::numeric as denominator
+        sum({{ numerator }})::numeric as numerator,
+        sum({{ denominator }})::numeric as denominator
     from {{ facts }}
     {%- if key %}
     where {{ key }} is not null
@@ -103,30 +114,38 @@
 {#
     The published rows of one indicator from a facts CTE (see rollup_to_territories):
     kind share / mean / ratio -> rows with denominator > 0 only (an empty denominator gives
-    no row); kind count -> value = numerator, denominator NULL.
+    no row); kind count -> value = numerator, denominator NULL (`denominator` is not used).
     Returns the columns of indicator_columns().
 #}
 {% macro rollup_indicator(
     indicator_code, facts, kind, dims=[], by_category=false,
-    levels=['region', 'municipality', 'school']
+    levels=['region', 'municipality', 'school'], numerator='numerator', denominator='denominator'
 ) %}
     select
         '{{ indicator_code }}'::text as indicator_code,
-        year,
-        territory_level,
-        territory_code,
-        exam,
-        subject_code,
-        participant_category,
-        grade,
-        breakdown_key,
+        {{ indicator_key_columns() | join(',\n        ') }},
         numerator,
         {% if kind == 'count' %}null::numeric{% else %}denominator{% endif %} as denominator,
         {{ indicator_value(kind, 'numerator', 'denominator') }} as value
     from (
-        {{ rollup_to_territories(facts, dims=dims, by_category=by_category, levels=levels) }}
+        {{ rollup_to_territories(
+            facts, dims=dims, by_category=by_category, levels=levels, numerator=numerator,
+            denominator='null::numeric' if kind == 'count' else denominator
+        ) }}
     ) as rolled_up
     {%- if kind != 'count' %}
     where denominator > 0
     {%- endif %}
 {% endmacro %}
+
+
+{#
+    Aggregate: the sum of the `n` highest values of `column` in the group (all of them when
+    the group has fewer; NULLs sort first, as in `order by column desc`, and add nothing).
+#}
+{% macro sum_of_best(column, n) -%}
+    (
+        select sum(best)
+        from unnest((array_agg({{ column }} order by {{ column }} desc))[1:{{ n }}]) as best
+    )
+{%- endmacro %}

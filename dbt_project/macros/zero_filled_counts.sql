@@ -2,13 +2,16 @@
     Counts published as 0 (indicators.md, Conventions: "Counts ... are published as 0 for every
     territory of the level that has any row of that source in that year").
 
-    A count indicator model is one facts CTE (see rollup_indicator) plus one call:
+    A count indicator model is one facts relation (see rollup_indicator) plus one call:
 
         indicator as (
-            {{ zero_filled_count_indicator('OLY-01', 'facts', 'territories',
+            {{ zero_filled_count_indicator('OLY-01', 'regional_entries', 'territories',
+                                           numerator='is_prize_winner::integer',
                                            breakdowns=[['breakdown_key'], []]) }}
         )
 
+    `numerator`: the expression counted (summed) over a row of facts; default its column
+        numerator.
     `territories`: (year, territory_level, territory_code), the territories with any row of
         the indicator's source in that year; only the rows of `levels` are used.
     `breakdowns`: the breakdown sets the indicator publishes, each a list of breakdown columns
@@ -27,7 +30,7 @@
 #}
 {% macro zero_filled_count_indicator(
     indicator_code, facts, territories, breakdowns=[[]], values={}, frame=none,
-    levels=['region', 'municipality', 'school']
+    levels=['region', 'municipality', 'school'], numerator='numerator'
 ) %}
     {%- set columns = indicator_breakdown_columns() -%}
     {%- for dims in breakdowns -%}
@@ -49,7 +52,9 @@
     counted as (
         {%- for dims in breakdowns %}
         {% if not loop.first %}union all{% endif %}
-        {{ rollup_indicator(indicator_code, facts, 'count', dims=dims, levels=levels) }}
+        {{ rollup_indicator(
+            indicator_code, facts, 'count', dims=dims, levels=levels, numerator=numerator
+        ) }}
         {%- endfor %}
     ),
 
@@ -157,15 +162,7 @@
         inner join {{ breakdowns }}
             on {{ territories }}.year = {{ breakdowns }}.year
         union
-        select
-            year,
-            territory_level,
-            territory_code,
-            exam,
-            subject_code,
-            participant_category,
-            grade,
-            breakdown_key
+        select {{ indicator_key_columns() | join(', ') }}
         from {{ counted }}
     ) as frame
     left join {{ counted }}

@@ -64,6 +64,14 @@ def zero_filled_count_indicator(indicator_code, facts, territories, frame=None, 
     return _indicator_query(" cross join ".join(sources))
 
 
+def sum_of_best(column, n) -> str:
+    return f"sum({column})"
+
+
+def upload_row_columns() -> str:
+    return "load_id"
+
+
 def report_share_facts(reports, numerator, denominators) -> str:
     return f"select year, ate_code, school_code, numerator, denominator from {reports}"
 

@@ -5,6 +5,12 @@
 -- Municipalities are rated among the region's municipalities, schools among all the
 -- region's schools (RNK-05). Components absent from indicator_values are absent here.
 
+-- a rating row-set: an indicator and its breakdown (the columns of seed rating_set)
+{%- set row_set = [
+    'indicator_code', 'exam', 'subject_code', 'participant_category', 'grade', 'breakdown_key'
+] %}
+{%- set territory = ['year', 'territory_level', 'territory_code', 'territory_name'] %}
+
 with
 
 indicator_values as (
@@ -57,27 +63,13 @@ component_bounds as (
         partition by
             year,
             territory_level,
-            indicator_code,
-            exam,
-            subject_code,
-            participant_category,
-            grade,
-            breakdown_key
+            {{ row_set | join(',\n            ') }}
     )
 ),
 
 component_scores as (
     select
-        year,
-        territory_level,
-        territory_code,
-        territory_name,
-        indicator_code,
-        exam,
-        subject_code,
-        participant_category,
-        grade,
-        breakdown_key,
+        {{ (territory + row_set) | join(',\n        ') }},
         round(
             case
                 when max_value = min_value then 100
@@ -96,12 +88,7 @@ component_places as (
             partition by
                 year,
                 territory_level,
-                indicator_code,
-                exam,
-                subject_code,
-                participant_category,
-                grade,
-                breakdown_key
+                {{ row_set | join(',\n                ') }}
             order by score desc
         ) as place,
         null::text as traffic_light
@@ -145,37 +132,15 @@ integral_places as (
 ),
 
 ratings as (
+    {%- for places in ['component_places', 'integral_places'] %}
+    {% if not loop.first %}union all{% endif %}
     select
-        year,
-        territory_level,
-        territory_code,
-        territory_name,
-        indicator_code,
-        exam,
-        subject_code,
-        participant_category,
-        grade,
-        breakdown_key,
+        {{ (territory + row_set) | join(',\n        ') }},
         score,
         place,
         traffic_light
-    from component_places
-    union all
-    select
-        year,
-        territory_level,
-        territory_code,
-        territory_name,
-        indicator_code,
-        exam,
-        subject_code,
-        participant_category,
-        grade,
-        breakdown_key,
-        score,
-        place,
-        traffic_light
-    from integral_places
+    from {{ places }}
+    {%- endfor %}
 ),
 
 -- the same territory's place in the same row-set in the previous year
@@ -189,12 +154,7 @@ with_previous as (
         partition by
             territory_level,
             territory_code,
-            indicator_code,
-            exam,
-            subject_code,
-            participant_category,
-            grade,
-            breakdown_key
+            {{ row_set | join(',\n            ') }}
         order by year
     )
 ),

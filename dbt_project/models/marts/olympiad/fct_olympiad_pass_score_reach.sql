@@ -43,44 +43,26 @@ participants as (
     where entries.event = 'ВсОШ' and entries.stage = 'муниципальный'
 ),
 
+-- region (code 00), each municipality (Код АТЕ) and each school (Код ОО)
+{%- set territory_keys = {'region': none, 'municipality': 'ate_code', 'school': 'school_code'} %}
 by_territory as (
+    {%- for level, key in territory_keys.items() %}
+    {% if not loop.first %}union all{% endif %}
     select
         year,
-        'region'::text as territory_level,
-        '00'::text as territory_code,
+        '{{ level }}'::text as territory_level,
+        {{ key if key else "'00'" }}::text as territory_code,
         subject,
         grade,
         pass_score,
         count(*) as participants,
         count(*) filter (where has_reached) as reached
     from participants
-    group by year, subject, grade, pass_score
-    union all
-    select
-        year,
-        'municipality'::text as territory_level,
-        ate_code as territory_code,
-        subject,
-        grade,
-        pass_score,
-        count(*) as participants,
-        count(*) filter (where has_reached) as reached
-    from participants
-    where ate_code is not null
-    group by year, ate_code, subject, grade, pass_score
-    union all
-    select
-        year,
-        'school'::text as territory_level,
-        school_code as territory_code,
-        subject,
-        grade,
-        pass_score,
-        count(*) as participants,
-        count(*) filter (where has_reached) as reached
-    from participants
-    where school_code is not null
-    group by year, school_code, subject, grade, pass_score
+    {%- if key %}
+    where {{ key }} is not null
+    {%- endif %}
+    group by year, {{ key ~ ', ' if key }}subject, grade, pass_score
+    {%- endfor %}
 ),
 
 final as (

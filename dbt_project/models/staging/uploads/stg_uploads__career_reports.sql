@@ -11,13 +11,7 @@ source as (
 
 renamed as (
     select
-        load_id,
-        source_row,
-        trim(school_year) as school_year,
-        coalesce(
-            year,
-            nullif(substring(trim(school_year) from '^\d{4}/(\d{4})$'), '')::integer
-        ) as year,
+        {{ upload_row_columns() }},
         trim(ate_code) as ate_code,
         nullif(trim(school_code), '') as school_code,
         students_6_11,

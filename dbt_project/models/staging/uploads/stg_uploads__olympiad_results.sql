@@ -12,13 +12,7 @@ source as (
 
 renamed as (
     select
-        load_id,
-        source_row,
-        trim(school_year) as school_year,
-        coalesce(
-            year,
-            nullif(substring(trim(school_year) from '^\d{4}/(\d{4})$'), '')::integer
-        ) as year,
+        {{ upload_row_columns() }},
         trim(event) as event,
         trim(stage) as stage,
         -- people type «математика», «Математика », «Математика  »: one subject

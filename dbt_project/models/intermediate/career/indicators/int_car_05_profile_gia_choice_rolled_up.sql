@@ -13,19 +13,10 @@ territories as (
     select * from {{ ref('int_career_territories_with_rows') }}
 ),
 
-facts as (
-    select
-        year,
-        ate_code,
-        school_code,
-        profile_gia_choice as numerator,
-        1 as denominator
-    from reports
-    where profile_gia_choice is not null
-),
-
 indicator as (
-    {{ zero_filled_count_indicator('CAR-05', 'facts', 'territories') }}
+    {{ zero_filled_count_indicator(
+        'CAR-05', 'reports', 'territories', numerator='coalesce(profile_gia_choice, 0)'
+    ) }}
 )
 
 select * from indicator

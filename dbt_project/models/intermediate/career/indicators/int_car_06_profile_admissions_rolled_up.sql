@@ -10,35 +10,29 @@ reports as (
     select * from {{ ref('int_career_reports_deduplicated') }}
 ),
 
+-- one row per report and kind of admission: breakdown_key `СПО` / `ВО`
+admissions as (
+    select
+        reports.year,
+        reports.ate_code,
+        reports.school_code,
+        admitted.breakdown_key,
+        admitted.n_admitted
+    from reports
+    cross join
+        lateral (
+            values ('СПО'::text, reports.spo_profile), ('ВО'::text, reports.vo_profile)
+        ) as admitted (breakdown_key, n_admitted)
+    where admitted.n_admitted is not null
+),
+
 territories as (
     select * from {{ ref('int_career_territories_with_rows') }}
 ),
 
-facts as (
-    select
-        year,
-        ate_code,
-        school_code,
-        'СПО'::text as breakdown_key,
-        spo_profile as numerator,
-        1 as denominator
-    from reports
-    where spo_profile is not null
-    union all
-    select
-        year,
-        ate_code,
-        school_code,
-        'ВО'::text as breakdown_key,
-        vo_profile as numerator,
-        1 as denominator
-    from reports
-    where vo_profile is not null
-),
-
 indicator as (
     {{ zero_filled_count_indicator(
-        'CAR-06', 'facts', 'territories',
+        'CAR-06', 'admissions', 'territories', numerator='n_admitted',
         breakdowns=[['breakdown_key']], values={'breakdown_key': ['СПО', 'ВО']}
     ) }}
 )

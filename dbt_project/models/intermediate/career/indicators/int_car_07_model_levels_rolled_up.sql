@@ -6,29 +6,23 @@
 
 with
 
-reports as (
-    select * from {{ ref('int_career_reports_deduplicated') }}
+schools_by_level as (
+    select
+        year,
+        ate_code,
+        school_code,
+        model_level as breakdown_key
+    from {{ ref('int_career_reports_deduplicated') }}
+    where model_level is not null
 ),
 
 territories as (
     select * from {{ ref('int_career_territories_with_rows') }}
 ),
 
-facts as (
-    select
-        year,
-        ate_code,
-        school_code,
-        model_level as breakdown_key,
-        1 as numerator,
-        1 as denominator
-    from reports
-    where model_level is not null
-),
-
 indicator as (
     {{ zero_filled_count_indicator(
-        'CAR-07', 'facts', 'territories',
+        'CAR-07', 'schools_by_level', 'territories', numerator='1',
         breakdowns=[['breakdown_key']],
         values={'breakdown_key': ['базовый', 'основной', 'продвинутый']},
         levels=['region', 'municipality']

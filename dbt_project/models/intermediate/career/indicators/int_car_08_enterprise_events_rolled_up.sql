@@ -13,19 +13,10 @@ territories as (
     select * from {{ ref('int_career_territories_with_rows') }}
 ),
 
-facts as (
-    select
-        year,
-        ate_code,
-        school_code,
-        enterprise_events as numerator,
-        1 as denominator
-    from reports
-    where enterprise_events is not null
-),
-
 indicator as (
-    {{ zero_filled_count_indicator('CAR-08', 'facts', 'territories') }}
+    {{ zero_filled_count_indicator(
+        'CAR-08', 'reports', 'territories', numerator='coalesce(enterprise_events, 0)'
+    ) }}
 )
 
 select * from indicator

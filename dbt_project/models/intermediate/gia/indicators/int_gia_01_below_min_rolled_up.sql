@@ -7,22 +7,10 @@ results as (
     select * from {{ ref('int_gia_results_selected') }}
 ),
 
-facts as (
-    select
-        year,
-        ate_code,
-        school_code,
-        exam,
-        subject_code,
-        participant_category,
-        is_below_min::integer as numerator,
-        1 as denominator
-    from results
-),
-
 indicator as (
     {{ rollup_indicator(
-        'GIA-01', 'facts', 'share', dims=['exam', 'subject_code'], by_category=true
+        'GIA-01', 'results', 'share', dims=['exam', 'subject_code'], by_category=true,
+        numerator='is_below_min::integer', denominator='1'
     ) }}
 )
 

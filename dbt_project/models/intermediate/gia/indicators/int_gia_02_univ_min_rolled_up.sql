@@ -3,25 +3,16 @@
 
 with
 
-results as (
+ege_results as (
     select * from {{ ref('int_gia_results_selected') }}
-),
-
-facts as (
-    select
-        year,
-        ate_code,
-        school_code,
-        subject_code,
-        participant_category,
-        is_univ_ok::integer as numerator,
-        1 as denominator
-    from results
     where exam = 'ЕГЭ' and is_test_scored
 ),
 
 indicator as (
-    {{ rollup_indicator('GIA-02', 'facts', 'share', dims=['subject_code'], by_category=true) }}
+    {{ rollup_indicator(
+        'GIA-02', 'ege_results', 'share', dims=['subject_code'], by_category=true,
+        numerator='is_univ_ok::integer', denominator='1'
+    ) }}
 )
 
 select * from indicator

@@ -3,25 +3,16 @@
 
 with
 
-results as (
+ege_results as (
     select * from {{ ref('int_gia_results_selected') }}
-),
-
-facts as (
-    select
-        year,
-        ate_code,
-        school_code,
-        subject_code,
-        participant_category,
-        test_score as numerator,
-        1 as denominator
-    from results
     where exam = 'ЕГЭ' and is_test_scored
 ),
 
 indicator as (
-    {{ rollup_indicator('GIA-03', 'facts', 'mean', dims=['subject_code'], by_category=true) }}
+    {{ rollup_indicator(
+        'GIA-03', 'ege_results', 'mean', dims=['subject_code'], by_category=true,
+        numerator='test_score', denominator='1'
+    ) }}
 )
 
 select * from indicator

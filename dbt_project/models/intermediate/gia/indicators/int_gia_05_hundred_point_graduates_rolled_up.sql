@@ -4,47 +4,26 @@
 
 with
 
-results as (
-    select * from {{ ref('int_gia_results_selected') }}
+person_results as (
+    select * from {{ ref('int_gia_person_results') }}
 ),
 
-persons as (
-    select * from {{ ref('int_gia_persons_attributed') }}
-),
-
-graduate_scores as (
+graduates as (
     select
-        persons.person_key,
-        persons.year,
-        persons.ate_code,
-        persons.school_code,
-        bool_or(results.test_score = 100) as has_hundred
-    from persons
-    inner join results
-        on
-            persons.person_key = results.person_key
-            and persons.year = results.year
-            and persons.gia_level = results.gia_level
-    where
-        persons.gia_level = 11
-        and persons.is_graduate
-        and results.exam = 'ЕГЭ'
-        and results.is_test_scored
-    group by persons.person_key, persons.year, persons.ate_code, persons.school_code
-),
-
-facts as (
-    select
+        person_key,
         year,
         ate_code,
         school_code,
-        has_hundred::integer as numerator,
-        1 as denominator
-    from graduate_scores
+        bool_or(test_score = 100) as has_hundred
+    from person_results
+    where gia_level = 11 and is_graduate and exam = 'ЕГЭ' and is_test_scored
+    group by person_key, year, ate_code, school_code
 ),
 
 indicator as (
-    {{ rollup_indicator('GIA-05', 'facts', 'share') }}
+    {{ rollup_indicator(
+        'GIA-05', 'graduates', 'share', numerator='has_hundred::integer', denominator='1'
+    ) }}
 )
 
 select * from indicator

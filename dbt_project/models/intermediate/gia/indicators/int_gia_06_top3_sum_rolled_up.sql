@@ -4,63 +4,28 @@
 
 with
 
-results as (
-    select * from {{ ref('int_gia_results_selected') }}
+person_results as (
+    select * from {{ ref('int_gia_person_results') }}
 ),
 
-persons as (
-    select * from {{ ref('int_gia_persons_attributed') }}
-),
-
-graduate_results as (
-    select
-        persons.person_key,
-        persons.year,
-        persons.ate_code,
-        persons.school_code,
-        results.test_score,
-        row_number() over (
-            partition by persons.person_key, persons.year
-            order by results.test_score desc
-        ) as score_rank
-    from persons
-    inner join results
-        on
-            persons.person_key = results.person_key
-            and persons.year = results.year
-            and persons.gia_level = results.gia_level
-    where
-        persons.gia_level = 11
-        and persons.is_graduate
-        and results.exam = 'ЕГЭ'
-        and results.is_test_scored
-),
-
-graduate_sums as (
+graduates_with_3_subjects as (
     select
         person_key,
         year,
         ate_code,
         school_code,
-        count(*) as n_subjects,
-        sum(test_score) filter (where score_rank <= 3) as top3_sum
-    from graduate_results
+        {{ sum_of_best('test_score', 3) }} as top3_sum
+    from person_results
+    where gia_level = 11 and is_graduate and exam = 'ЕГЭ' and is_test_scored
     group by person_key, year, ate_code, school_code
-),
-
-facts as (
-    select
-        year,
-        ate_code,
-        school_code,
-        (top3_sum >= 220)::integer as numerator,
-        1 as denominator
-    from graduate_sums
-    where n_subjects >= 3
+    having count(*) >= 3
 ),
 
 indicator as (
-    {{ rollup_indicator('GIA-06', 'facts', 'share') }}
+    {{ rollup_indicator(
+        'GIA-06', 'graduates_with_3_subjects', 'share',
+        numerator='(top3_sum >= 220)::integer', denominator='1'
+    ) }}
 )
 
 select * from indicator

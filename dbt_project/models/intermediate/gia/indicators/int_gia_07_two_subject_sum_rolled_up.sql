@@ -4,49 +4,28 @@
 
 with
 
-results as (
-    select * from {{ ref('int_gia_results_selected') }}
+person_results as (
+    select * from {{ ref('int_gia_person_results') }}
 ),
 
-persons as (
-    select * from {{ ref('int_gia_persons_attributed') }}
-),
-
-graduate_sums as (
+graduates_with_2_subjects as (
     select
-        persons.person_key,
-        persons.year,
-        persons.ate_code,
-        persons.school_code,
-        count(*) as n_subjects,
-        sum(results.test_score) as score_sum
-    from persons
-    inner join results
-        on
-            persons.person_key = results.person_key
-            and persons.year = results.year
-            and persons.gia_level = results.gia_level
-    where
-        persons.gia_level = 11
-        and persons.is_graduate
-        and results.exam = 'ЕГЭ'
-        and results.is_test_scored
-    group by persons.person_key, persons.year, persons.ate_code, persons.school_code
-),
-
-facts as (
-    select
+        person_key,
         year,
         ate_code,
         school_code,
-        (score_sum >= 126)::integer as numerator,
-        1 as denominator
-    from graduate_sums
-    where n_subjects = 2
+        sum(test_score) as score_sum
+    from person_results
+    where gia_level = 11 and is_graduate and exam = 'ЕГЭ' and is_test_scored
+    group by person_key, year, ate_code, school_code
+    having count(*) = 2
 ),
 
 indicator as (
-    {{ rollup_indicator('GIA-07', 'facts', 'share') }}
+    {{ rollup_indicator(
+        'GIA-07', 'graduates_with_2_subjects', 'share',
+        numerator='(score_sum >= 126)::integer', denominator='1'
+    ) }}
 )
 
 select * from indicator

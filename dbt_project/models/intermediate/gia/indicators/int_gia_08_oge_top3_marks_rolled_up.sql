@@ -4,63 +4,28 @@
 
 with
 
-results as (
-    select * from {{ ref('int_gia_results_selected') }}
+person_results as (
+    select * from {{ ref('int_gia_person_results') }}
 ),
 
-persons as (
-    select * from {{ ref('int_gia_persons_attributed') }}
-),
-
-graduate_marks as (
-    select
-        persons.person_key,
-        persons.year,
-        persons.ate_code,
-        persons.school_code,
-        results.mark,
-        row_number() over (
-            partition by persons.person_key, persons.year
-            order by results.mark desc
-        ) as mark_rank
-    from persons
-    inner join results
-        on
-            persons.person_key = results.person_key
-            and persons.year = results.year
-            and persons.gia_level = results.gia_level
-    where
-        persons.gia_level = 9
-        and persons.is_graduate
-        and results.exam in ('ОГЭ', 'ГВЭ')
-        and results.mark is not null
-),
-
-graduate_sums as (
+graduates_with_3_marks as (
     select
         person_key,
         year,
         ate_code,
         school_code,
-        count(*) as n_marks,
-        sum(mark) filter (where mark_rank <= 3) as top3_sum
-    from graduate_marks
+        {{ sum_of_best('mark', 3) }} as top3_sum
+    from person_results
+    where gia_level = 9 and is_graduate and exam in ('ОГЭ', 'ГВЭ') and mark is not null
     group by person_key, year, ate_code, school_code
-),
-
-facts as (
-    select
-        year,
-        ate_code,
-        school_code,
-        (top3_sum >= 12)::integer as numerator,
-        1 as denominator
-    from graduate_sums
-    where n_marks >= 3
+    having count(*) >= 3
 ),
 
 indicator as (
-    {{ rollup_indicator('GIA-08', 'facts', 'share') }}
+    {{ rollup_indicator(
+        'GIA-08', 'graduates_with_3_marks', 'share',
+        numerator='(top3_sum >= 12)::integer', denominator='1'
+    ) }}
 )
 
 select * from indicator

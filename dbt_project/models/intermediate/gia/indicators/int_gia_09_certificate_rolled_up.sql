@@ -7,39 +7,24 @@
 
 with
 
-results as (
-    select * from {{ ref('int_gia_results_selected') }}
+person_results as (
+    select * from {{ ref('int_gia_person_results') }}
 ),
 
-persons as (
-    select * from {{ ref('int_gia_persons_attributed') }}
-),
-
-graduate_results as (
+graduates as (
     select
-        persons.person_key,
-        persons.year,
-        persons.gia_level,
-        persons.ate_code,
-        persons.school_code,
-        bool_or(results.subject_code = 1 and not results.is_below_min) as russian_passed_11,
-        bool_or(results.subject_code = 2 and not results.is_below_min) as maths_passed_11,
-        bool_or(results.subject_code = 22 and results.mark >= 3) as base_maths_passed_11,
-        bool_or(results.subject_code = 1 and results.mark >= 3) as russian_passed_9,
-        bool_or(results.subject_code = 2 and results.mark >= 3) as maths_passed_9
-    from persons
-    inner join results
-        on
-            persons.person_key = results.person_key
-            and persons.year = results.year
-            and persons.gia_level = results.gia_level
-    where persons.is_graduate
-    group by
-        persons.person_key,
-        persons.year,
-        persons.gia_level,
-        persons.ate_code,
-        persons.school_code
+        year,
+        ate_code,
+        school_code,
+        gia_level::text as breakdown_key,
+        bool_or(subject_code = 1 and not is_below_min) as russian_passed_11,
+        bool_or(subject_code = 2 and not is_below_min) as maths_passed_11,
+        bool_or(subject_code = 22 and mark >= 3) as base_maths_passed_11,
+        bool_or(subject_code = 1 and mark >= 3) as russian_passed_9,
+        bool_or(subject_code = 2 and mark >= 3) as maths_passed_9
+    from person_results
+    where is_graduate
+    group by person_key, year, gia_level, ate_code, school_code
 ),
 
 facts as (
@@ -47,20 +32,19 @@ facts as (
         year,
         ate_code,
         school_code,
-        gia_level::text as breakdown_key,
-        case
-            when gia_level = 11
+        breakdown_key,
+        case breakdown_key
+            when '11'
                 then
                     coalesce(russian_passed_11, false)
                     and (coalesce(maths_passed_11, false) or coalesce(base_maths_passed_11, false))
             else coalesce(russian_passed_9, false) and coalesce(maths_passed_9, false)
-        end::integer as numerator,
-        1 as denominator
-    from graduate_results
+        end::integer as numerator
+    from graduates
 ),
 
 indicator as (
-    {{ rollup_indicator('GIA-09', 'facts', 'share', dims=['breakdown_key']) }}
+    {{ rollup_indicator('GIA-09', 'facts', 'share', dims=['breakdown_key'], denominator='1') }}
 )
 
 select * from indicator

@@ -9,29 +9,20 @@
 
 with
 
-results as (
-    select * from {{ ref('int_gia_results_selected') }}
-),
-
-persons as (
-    select * from {{ ref('int_gia_persons_attributed') }}
+person_results as (
+    select * from {{ ref('int_gia_person_results') }}
 ),
 
 graduate_results as (
     select
-        persons.person_key,
-        persons.year,
-        persons.ate_code,
-        persons.school_code,
-        results.exam,
-        results.subject_code
-    from persons
-    inner join results
-        on
-            persons.person_key = results.person_key
-            and persons.year = results.year
-            and persons.gia_level = results.gia_level
-    where persons.is_graduate
+        person_key,
+        year,
+        ate_code,
+        school_code,
+        exam,
+        subject_code
+    from person_results
+    where is_graduate
 ),
 
 region_subjects as (

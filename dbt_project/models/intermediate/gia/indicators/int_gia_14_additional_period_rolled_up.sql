@@ -37,19 +37,11 @@ graduate_exams as (
         sittings.exam
 ),
 
-facts as (
-    select
-        year,
-        ate_code,
-        school_code,
-        exam,
-        coalesce(has_additional, false)::integer as numerator,
-        1 as denominator
-    from graduate_exams
-),
-
 indicator as (
-    {{ rollup_indicator('GIA-14', 'facts', 'share', dims=['exam']) }}
+    {{ rollup_indicator(
+        'GIA-14', 'graduate_exams', 'share', dims=['exam'],
+        numerator='coalesce(has_additional, false)::integer', denominator='1'
+    ) }}
 )
 
 select * from indicator

@@ -8,29 +8,18 @@
 
 with
 
-entries as (
-    select * from {{ ref('int_olympiad_entries_deduplicated') }}
+regional_entries as (
+    select * from {{ ref('int_olympiad_vsosh_entries') }}
+    where stage = 'региональный'
 ),
 
 territories as (
     select * from {{ ref('int_olympiad_territories_with_rows') }}
 ),
 
-facts as (
-    select
-        year,
-        ate_code,
-        school_code,
-        subject as breakdown_key,
-        is_prize_winner::integer as numerator,
-        1 as denominator
-    from entries
-    where event = 'ВсОШ' and stage = 'региональный'
-),
-
 indicator as (
     {{ zero_filled_count_indicator(
-        'OLY-01', 'facts', 'territories',
+        'OLY-01', 'regional_entries', 'territories', numerator='is_prize_winner::integer',
         breakdowns=[['breakdown_key'], []]
     ) }}
 )

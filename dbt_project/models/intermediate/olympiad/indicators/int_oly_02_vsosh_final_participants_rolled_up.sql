@@ -7,29 +7,18 @@
 
 with
 
-entries as (
-    select * from {{ ref('int_olympiad_entries_deduplicated') }}
+final_entries as (
+    select * from {{ ref('int_olympiad_vsosh_entries') }}
+    where stage = 'заключительный'
 ),
 
 territories as (
     select * from {{ ref('int_olympiad_territories_with_rows') }}
 ),
 
-facts as (
-    select
-        year,
-        ate_code,
-        school_code,
-        subject as breakdown_key,
-        1 as numerator,
-        1 as denominator
-    from entries
-    where event = 'ВсОШ' and stage = 'заключительный'
-),
-
 indicator as (
     {{ zero_filled_count_indicator(
-        'OLY-02', 'facts', 'territories',
+        'OLY-02', 'final_entries', 'territories', numerator='1',
         breakdowns=[['breakdown_key'], []]
     ) }}
 )

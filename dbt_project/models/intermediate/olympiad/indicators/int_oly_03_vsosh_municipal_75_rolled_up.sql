@@ -12,33 +12,18 @@
 
 with
 
-entries as (
-    select * from {{ ref('int_olympiad_entries_deduplicated') }}
+municipal_entries as (
+    select * from {{ ref('int_olympiad_vsosh_entries') }}
+    where stage = 'муниципальный' and grade in (9, 10, 11)
 ),
 
 territories as (
     select * from {{ ref('int_olympiad_territories_with_rows') }}
 ),
 
-facts as (
-    select
-        year,
-        ate_code,
-        school_code,
-        subject as breakdown_key,
-        grade,
-        reached_75::integer as numerator,
-        1 as denominator
-    from entries
-    where
-        event = 'ВсОШ'
-        and stage = 'муниципальный'
-        and grade in (9, 10, 11)
-),
-
 indicator as (
     {{ zero_filled_count_indicator(
-        'OLY-03', 'facts', 'territories',
+        'OLY-03', 'municipal_entries', 'territories', numerator='reached_75::integer',
         breakdowns=[['breakdown_key', 'grade'], []]
     ) }}
 )

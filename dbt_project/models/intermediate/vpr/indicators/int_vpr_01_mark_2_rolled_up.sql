@@ -7,20 +7,11 @@ works as (
     select * from {{ ref('int_vpr_works_compared') }}
 ),
 
-facts as (
-    select
-        year,
-        ate_code,
-        school_code,
-        grade,
-        subject_code,
-        is_mark_2::integer as numerator,
-        1 as denominator
-    from works
-),
-
 indicator as (
-    {{ rollup_indicator('VPR-01', 'facts', 'share', dims=['grade', 'subject_code']) }}
+    {{ rollup_indicator(
+        'VPR-01', 'works', 'share', dims=['grade', 'subject_code'],
+        numerator='is_mark_2::integer', denominator='1'
+    ) }}
 )
 
 select * from indicator
