@@ -43,16 +43,24 @@ def _norm_value(text: str) -> str:
 
 
 class _Reasons:
-    """Accumulates per-row Russian reasons, vectorised."""
+    """Accumulates per-row Russian reasons, vectorised. A reason is built only for the rows
+    it rejects (most chunks reject none)."""
 
     def __init__(self, index: pd.Index):
         self.text = pd.Series("", index=index, dtype=object)
 
     def add(self, mask: pd.Series, reason: str | pd.Series) -> None:
         mask = mask.fillna(False).astype(bool)
-        if not mask.any():
-            return
-        add = reason[mask] if isinstance(reason, pd.Series) else reason
+        if mask.any():
+            self._append(mask, reason[mask] if isinstance(reason, pd.Series) else reason)
+
+    def add_quoted(self, mask: pd.Series, prefix: str, values: pd.Series, suffix: str) -> None:
+        """`prefix + value + suffix` for the rows of `mask` (the value quoted in the reason)."""
+        mask = mask.fillna(False).astype(bool)
+        if mask.any():
+            self._append(mask, prefix + values[mask] + suffix)
+
+    def _append(self, mask: pd.Series, add: str | pd.Series) -> None:
         current = self.text[mask]
         self.text.loc[mask] = np.where(current == "", add, current + "; " + add)
 
@@ -61,12 +69,21 @@ class _Reasons:
 
 
 def _parse_number(values: pd.Series) -> pd.Series:
-    cleaned = (
-        values.str.replace("\u00a0", "", regex=False)
-        .str.replace(" ", "", regex=False)
-        .str.replace(",", ".", regex=False)
-    )
-    return pd.to_numeric(cleaned.where(cleaned != ""), errors="coerce")
+    """Numbers as people type them: spaces (also non-breaking) as thousands separators, a
+    decimal comma. Plain numbers are parsed in one pass; only the values that fail are
+    cleaned and parsed again (the result is the same as cleaning every value)."""
+    nums = pd.to_numeric(values.where(values != ""), errors="coerce")
+    retry = nums.isna() & (values != "")
+    if retry.any():
+        cleaned = (
+            values[retry]
+            .str.replace("\u00a0", "", regex=False)
+            .str.replace(" ", "", regex=False)
+            .str.replace(",", ".", regex=False)
+        )
+        nums = nums.astype("float64")
+        nums[retry] = pd.to_numeric(cleaned.where(cleaned != ""), errors="coerce")
+    return nums
 
 
 def _clean_code(values: pd.Series) -> pd.Series:
@@ -105,15 +122,14 @@ def parse_chunk(
                 values = _clean_code(values)
             if col.allowed:
                 canon = {_norm_value(a): a for a in col.allowed}
-                mapped = values.map(lambda v, canon=canon: canon.get(_norm_value(v)))
+                seen = {v: canon.get(_norm_value(v)) for v in values.unique()}  # few distinct
+                mapped = values.map(seen)
                 bad = ~empty & mapped.isna()
-                reasons.add(
+                reasons.add_quoted(
                     bad,
-                    f"{label}: недопустимое значение «"
-                    + values
-                    + "» (допустимо: "
-                    + ", ".join(col.allowed)
-                    + ")",
+                    f"{label}: недопустимое значение «",
+                    values,
+                    "» (допустимо: " + ", ".join(col.allowed) + ")",
                 )
                 values = mapped.where(~bad, values)
             parsed[col.name] = values.where(~empty)
@@ -121,18 +137,22 @@ def parse_chunk(
         elif col.kind in (INT, NUMBER):
             nums = _parse_number(values)
             bad = ~empty & nums.isna()
-            reasons.add(bad, f"{label}: не число «" + values + "»")
+            reasons.add_quoted(bad, f"{label}: не число «", values, "»")
             if col.kind == INT:
                 frac = ~empty & nums.notna() & (nums != np.floor(nums))
-                reasons.add(frac, f"{label}: ожидается целое число, а не «" + values + "»")
+                reasons.add_quoted(frac, f"{label}: ожидается целое число, а не «", values, "»")
                 nums = nums.where(~frac)
             if col.lo is not None:
-                reasons.add(nums < col.lo, f"{label}: значение «" + values + f"» меньше {col.lo:g}")
+                reasons.add_quoted(
+                    nums < col.lo, f"{label}: значение «", values, f"» меньше {col.lo:g}"
+                )
             if col.hi is not None:
-                reasons.add(nums > col.hi, f"{label}: значение «" + values + f"» больше {col.hi:g}")
+                reasons.add_quoted(
+                    nums > col.hi, f"{label}: значение «", values, f"» больше {col.hi:g}"
+                )
             if col.allowed:
                 bad = nums.notna() & ~nums.isin(col.allowed)
-                reasons.add(bad, f"{label}: недопустимое значение «" + values + "»")
+                reasons.add_quoted(bad, f"{label}: недопустимое значение «", values, "»")
             parsed[col.name] = nums
             out[col.name] = (
                 _fmt_int(nums)
@@ -142,7 +162,7 @@ def parse_chunk(
         elif col.kind == DATE:
             dates = pd.to_datetime(values.where(~empty), format="%d.%m.%Y", errors="coerce")
             bad = ~empty & dates.isna()
-            reasons.add(bad, f"{label}: дата не в формате ДД.ММ.ГГГГ «" + values + "»")
+            reasons.add_quoted(bad, f"{label}: дата не в формате ДД.ММ.ГГГГ «", values, "»")
             parsed[col.name] = dates
             out[col.name] = dates.dt.strftime("%Y-%m-%d").where(dates.notna(), None)
         elif col.kind == SCHOOL_YEAR:
@@ -150,7 +170,7 @@ def parse_chunk(
             first = pd.to_numeric(parts[0], errors="coerce")
             second = pd.to_numeric(parts[1], errors="coerce")
             bad = ~empty & (second.isna() | (second != first + 1))
-            reasons.add(bad, f"{label}: ожидается вид 2023/2024, а не «" + values + "»")
+            reasons.add_quoted(bad, f"{label}: ожидается вид 2023/2024, а не «", values, "»")
             ok = ~empty & ~bad
             out[col.name] = (
                 first.astype("Int64").astype(str) + "/" + second.astype("Int64").astype(str)
@@ -159,7 +179,7 @@ def parse_chunk(
             out["year"] = _fmt_int(parsed["year"])
         elif col.kind == FLAG:
             bad = ~empty & ~values.isin(["0", "1"])
-            reasons.add(bad, f"{label}: ожидается 1 или 0, а не «" + values + "»")
+            reasons.add_quoted(bad, f"{label}: ожидается 1 или 0, а не «", values, "»")
             out[col.name] = values.map({"1": "t", "0": "f"})
 
     for name, value in spec.constant_values.items():
@@ -194,7 +214,7 @@ def _task_scores(raw: pd.DataFrame, task_cols: list[str], reasons: _Reasons) -> 
         blank = (values == "") | values.str.lower().isin(NO_ANSWER)
         nums = _parse_number(values.where(~blank, ""))
         bad = ~blank & (nums.isna() | (nums < 0))
-        reasons.add(bad, f"«{norm(fc)}»: балл за задание не число ≥ 0 «" + values + "»")
+        reasons.add_quoted(bad, f"«{norm(fc)}»: балл за задание не число ≥ 0 «", values, "»")
         parsed[norm(fc)] = nums.where(~bad)
     frame = pd.DataFrame(parsed)
     return pd.Series(
@@ -248,7 +268,9 @@ def parsed_chunks(
     """(parsed chunk, rows read in it) for each frame of raw rows; fully blank rows dropped."""
     for chunk in frames:
         data_cols = [c for c in chunk.columns if c != NOTE_COLUMN]
-        blank = (chunk[data_cols].apply(lambda s: s.astype(str).str.strip()) == "").all(axis=1)
+        # blank once stripped ⇔ empty or only whitespace (str.strip and str.isspace agree)
+        text = chunk[data_cols].astype(str)
+        blank = ((text == "") | text.apply(lambda s: s.str.isspace())).all(axis=1)
         chunk = chunk[~blank]
         if len(chunk):
             yield parse_chunk(chunk, header, spec, secret), len(chunk)
