@@ -11,7 +11,8 @@ called through its public functions, unchanged. What each number means:
    ingestion.encoding>)` with inferred dtypes, then `DataFrame.to_sql` through SQLAlchemy
    (psycopg2) into a fresh table, `chunksize=10_000`; both `method=None` (SQLAlchemy's
    default executemany, "insertmanyvalues" batches in SQLAlchemy 2) and `method='multi'`
-   (one multi-row INSERT per chunk). Rows/s include read_csv.
+   (one multi-row INSERT per chunk; so slow here that it is measured on the first
+   EDU_DWH_BENCH_MULTI_ROWS rows, default 10000 = one chunk). Rows/s include read_csv.
 3. ours — `loader.stage_file`: sha256, delivery classification, decoding, header matching,
    typing, row checks, pseudonymisation, reject reasons, COPY into raw._stage_<id>. Then,
    each separately: `check_load` (registry codes, SQL checks, repeated keys, scope),
