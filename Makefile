@@ -33,8 +33,11 @@ lint: $(STAMP) ## ruff lint + format check
 lint-sql: $(STAMP) ## sqlfluff lint of the dbt models and macros (config: dbt_project/.sqlfluff)
 	$(BIN)/sqlfluff lint dbt_project/models dbt_project/macros
 
-bench: $(STAMP) ## ingestion benchmarks (ratios against a baseline in the same run)
+bench: $(STAMP) ## benchmarks as ratios in one run: COPY ceiling, pandas to_sql, our staging; XLSX readers; GX/dbt seconds; RSS vs file size (bench/run.py)
 	$(BIN)/python -m bench.run
+
+bench-national: $(STAMP) ## the whole pipeline on a generated --scale 15 landing (~1 h; EDU_DWH_BENCH_SCALE overrides): phase times, rows/s, peak RSS
+	$(BIN)/python -m bench.national
 
 metabase: $(STAMP) ## provision the dashboards into Metabase (MB_URL, MB_USER, MB_PASSWORD); DRY_RUN=1 to preview
 	$(BIN)/python -m metabase.provision $(if $(DRY_RUN),--dry-run,)
@@ -42,4 +45,4 @@ metabase: $(STAMP) ## provision the dashboards into Metabase (MB_URL, MB_USER, M
 clean: ## remove local state (embedded database, airflow home, reports); keeps .venv
 	rm -rf .local
 
-.PHONY: help venv demo test lint lint-sql bench metabase clean
+.PHONY: help venv demo test lint lint-sql bench bench-national metabase clean

@@ -1,180 +1,447 @@
-"""Ingestion benchmarks: ratios against baselines measured in the same run.
+"""Ingestion benchmarks: where we stand, as ratios against baselines measured in the same run.
 
-1. Load throughput: our path (chunked parse + pseudonymise + COPY into the stage table +
-   set-based commit) against a row-by-row INSERT baseline of the same parsed rows.
-2. Memory: growth of peak RSS while staging a file of N rows and of 4·N rows (each in a
-   fresh process); with chunked reading the ratio stays near 1 (~4 if read whole).
+`make bench` (= `python -m bench.run`) uses a throw-away embedded PostgreSQL, prints a
+table and writes bench/last_results.json (git-ignored). Measurement only: the pipeline is
+called through its public functions, unchanged. What each number means:
 
-Run: `make bench` (uses the embedded PostgreSQL in a temporary folder). Prints a table and
-writes bench/last_results.json (git-ignored).
+1. copy_ceiling — the same CSV bytes COPYed (client-side, `format csv, delimiter ';'`) into
+   an UNLOGGED table of text columns (like our stage table): no decoding in Python, no
+   typing, no checks. The ceiling for any loader on this server.
+2. to_sql — what a typical script does: pandas `read_csv(sep=';', encoding=<detected by
+   ingestion.encoding>)` with inferred dtypes, then `DataFrame.to_sql` through SQLAlchemy
+   (psycopg2) into a fresh table, `chunksize=10_000`; both `method=None` (SQLAlchemy's
+   default executemany, "insertmanyvalues" batches in SQLAlchemy 2) and `method='multi'`
+   (one multi-row INSERT per chunk; so slow here that it is measured on the first
+   EDU_DWH_BENCH_MULTI_ROWS rows, default 10000 = one chunk). Rows/s include read_csv.
+3. ours — `loader.stage_file`: sha256, delivery classification, decoding, header matching,
+   typing, row checks, pseudonymisation, reject reasons, COPY into raw._stage_<id>. Then,
+   each separately: `check_load` (registry codes, SQL checks, repeated keys, scope),
+   `validate_stage` (Great Expectations on the stage), `commit_load` (quarantine, versions,
+   insert into raw, current rows). "end to end" = stage + check + commit (no GX).
+4. ratios — ours (staging) / COPY and ours (staging) / to_sql, same file, same run.
+5. XLSX — a generated olympiad workbook enlarged (openpyxl write-only) to
+   EDU_DWH_BENCH_XLSX_ROWS rows: raw cell reading with openpyxl read-only
+   (`iter_rows(values_only=True)`), today's reader (`open_source(...).chunks`: cells →
+   strings → typed, checked, pseudonymised frames; no database) and, if python-calamine is
+   installed, raw cell reading with it (not used by the pipeline).
+6. a small generated landing (EDU_DWH_BENCH_SMALL_SCALE, default 0.3) run end to end:
+   seconds of `expectations.runner.validate_stage` per source (all its files together) and
+   of `pipeline.transform` (a full dbt build), plus the other phases.
+7. memory — peak RSS (VmHWM) of a fresh process that stages an ЕГЭ file of N rows, and
+   its growth above the RSS after imports, for each N in EDU_DWH_BENCH_MEM_ROWS; with
+   chunked reading the growth stays about the same whatever N (ratio ≈ 1).
+
+Files: a generated ЕГЭ file (and an ОГЭ file) repeated to EDU_DWH_BENCH_ROWS rows (default
+200000; EDU_DWH_BENCH_OGE_ROWS, 0 to skip ОГЭ), each row with its own СНИЛС.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-ROWS = int(os.environ.get("EDU_DWH_BENCH_ROWS", "100000"))
+from bench.common import (
+    MB,
+    enlarge_csv,
+    enlarge_xlsx,
+    env_float,
+    env_int,
+    run_pipeline,
+    scratch_warehouse,
+)
+
+ROWS = env_int("EDU_DWH_BENCH_ROWS", 200_000)
+OGE_ROWS = env_int("EDU_DWH_BENCH_OGE_ROWS", ROWS)
+XLSX_ROWS = env_int("EDU_DWH_BENCH_XLSX_ROWS", 50_000)
+SMALL_SCALE = env_float("EDU_DWH_BENCH_SMALL_SCALE", 0.3)
+MULTI_ROWS = env_int("EDU_DWH_BENCH_MULTI_ROWS", 10_000)
+MEM_ROWS = [
+    int(n) for n in os.environ.get("EDU_DWH_BENCH_MEM_ROWS", "200000,2000000").split(",") if n
+]
+TO_SQL_CHUNK = 10_000
+
+_PG_ENCODING = {"utf-8": "UTF8", "utf-8-sig": "UTF8", "cp1251": "WIN1251"}
 
 
-def make_ege_file(path: Path, n_rows: int, template: Path, first_person: int = 0) -> Path:
-    """Repeat the data rows of a generated ЕГЭ file (with distinct СНИЛС) up to n_rows."""
+# ---------------------------------------------------------------------------------------
+# 1-4: one CSV file, four ways
+
+
+def copy_ceiling(conn, path: Path) -> float:
+    """Seconds to COPY the file's bytes into an unlogged table of text columns."""
     from ingestion.encoding import detect_encoding
 
-    lines = template.read_text(encoding=detect_encoding(template))
-    header, *data = lines.splitlines()
-    cols = header.split(";")
-    snils = cols.index("СНИЛС")
-    out = [header]
-    i = first_person
-    while len(out) <= n_rows:
-        for line in data:
-            fields = line.split(";")
-            fields[snils] = f"{i:011d}"
-            out.append(";".join(fields))
-            i += 1
-            if len(out) > n_rows:
-                break
-    path.write_text("\n".join(out) + "\n", encoding="utf-8")
-    return path
+    encoding = detect_encoding(path)
+    with open(path, encoding=encoding) as fh:
+        n_cols = len(fh.readline().split(";"))
+    cols = ", ".join(f"c{i} text" for i in range(n_cols))
+    with conn.cursor() as cur:
+        cur.execute("drop table if exists bench_copy")
+        cur.execute(f"create unlogged table bench_copy ({cols})")
+    conn.commit()
+    t0 = time.perf_counter()
+    with open(path, "rb") as fh, conn.cursor() as cur:
+        cur.copy_expert(
+            "copy bench_copy from stdin with (format csv, delimiter ';', header true,"
+            f" encoding '{_PG_ENCODING[encoding]}')",
+            fh,
+        )
+    conn.commit()
+    seconds = time.perf_counter() - t0
+    with conn.cursor() as cur:
+        cur.execute("drop table bench_copy")
+    conn.commit()
+    return seconds
 
+
+def pandas_to_sql(
+    dsn: str, path: Path, method: str | None, nrows: int | None = None
+) -> tuple[float, float]:
+    """(seconds of read_csv, seconds of to_sql) into a fresh table, as a typical script
+    (the first `nrows` rows only, if given)."""
+    import pandas as pd
+    import sqlalchemy
+
+    from ingestion.db import sqlalchemy_url
+    from ingestion.encoding import detect_encoding
+
+    engine = sqlalchemy.create_engine(sqlalchemy_url(dsn))
+    t0 = time.perf_counter()
+    frame = pd.read_csv(path, sep=";", encoding=detect_encoding(path), nrows=nrows)
+    read = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    frame.to_sql(
+        "bench_to_sql",
+        engine,
+        if_exists="replace",
+        index=False,
+        chunksize=TO_SQL_CHUNK,
+        method=method,
+    )
+    write = time.perf_counter() - t0
+    with engine.begin() as conn:
+        conn.exec_driver_sql("drop table bench_to_sql")
+    engine.dispose()
+    return read, write
+
+
+def ours(conn, dsn: str, run_id: int, spec, path: Path) -> dict[str, float]:
+    """Seconds of stage_file, check_load, validate_stage (GX) and commit_load."""
+    from expectations.runner import validate_stage
+    from ingestion import loader
+
+    rel = f"bench/{path.name}"
+    out = {}
+    t0 = time.perf_counter()
+    staged = loader.stage_file(conn, run_id, spec, path, rel)
+    out["stage"] = time.perf_counter() - t0
+    assert staged.status == "staged", staged.message
+    t0 = time.perf_counter()
+    loader.check_load(conn, spec, staged.load_id)
+    out["check"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    verdict = validate_stage(
+        dsn, spec.name, loader.stage_table(staged.load_id), staged.load_id, run_id
+    )
+    out["validate"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    result = loader.commit_load(conn, spec, staged.load_id, rel, path)
+    out["commit"] = time.perf_counter() - t0
+    out["rows_loaded"] = result.rows_loaded
+    out["gx_success"] = bool(verdict.success)
+    return out
+
+
+def csv_section(conn, dsn: str, run_id: int, source: str, path: Path, n: int) -> dict:
+    from sources import SOURCES
+
+    r: dict = {"rows": n, "file_mb": path.stat().st_size / MB}
+    r["copy_rows_per_s"] = n / copy_ceiling(conn, path)
+    for method in (None, "multi"):
+        # method='multi' is ~30× slower: measured on the first MULTI_ROWS rows only
+        m = n if method is None else min(n, MULTI_ROWS)
+        read, write = pandas_to_sql(dsn, path, method, None if m == n else m)
+        key = f"to_sql_{method or 'default'}"
+        r[f"{key}_rows"] = m
+        r[f"{key}_rows_per_s"] = m / (read + write)
+        r[f"{key}_read_csv_s"] = read
+        r[f"{key}_to_sql_s"] = write
+    t = ours(conn, dsn, run_id, SOURCES[source], path)
+    r["ours_stage_rows_per_s"] = n / t["stage"]
+    r["ours_check_load_s"] = t["check"]
+    r["ours_validate_stage_s"] = t["validate"]
+    r["ours_commit_load_s"] = t["commit"]
+    r["ours_end_to_end_rows_per_s"] = n / (t["stage"] + t["check"] + t["commit"])
+    r["ours_rows_loaded"] = t["rows_loaded"]
+    r["ours_gx_success"] = t["gx_success"]
+    r["ratio_stage_vs_copy"] = r["ours_stage_rows_per_s"] / r["copy_rows_per_s"]
+    r["ratio_stage_vs_to_sql_default"] = r["ours_stage_rows_per_s"] / r["to_sql_default_rows_per_s"]
+    r["ratio_stage_vs_to_sql_multi"] = r["ours_stage_rows_per_s"] / r["to_sql_multi_rows_per_s"]
+    r["ratio_end_to_end_vs_copy"] = r["ours_end_to_end_rows_per_s"] / r["copy_rows_per_s"]
+    return r
+
+
+# ---------------------------------------------------------------------------------------
+# 5: XLSX
+
+
+def xlsx_section(path: Path, n: int) -> dict:
+    import openpyxl
+
+    from ingestion.config import get_settings
+    from ingestion.read import open_source
+    from sources import SOURCES
+
+    r: dict = {"rows": n, "file_mb": path.stat().st_size / MB}
+    t0 = time.perf_counter()
+    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    cells = sum(len(row) for row in book.worksheets[0].iter_rows(values_only=True))
+    book.close()
+    r["openpyxl_raw_rows_per_s"] = n / (time.perf_counter() - t0)
+    r["cells"] = cells
+    t0 = time.perf_counter()
+    read = 0
+    with open_source(path, SOURCES["olympiad"]) as source:
+        for _, k in source.chunks(get_settings().pseudonym_key):
+            read += k
+    r["ours_open_source_rows_per_s"] = n / (time.perf_counter() - t0)
+    r["ours_rows_read"] = read
+    try:
+        import python_calamine
+    except ImportError:
+        r["calamine_raw_rows_per_s"] = None
+        r["calamine_note"] = "python-calamine not installed"
+        return r
+    t0 = time.perf_counter()
+    book = python_calamine.CalamineWorkbook.from_path(str(path))
+    count = sum(1 for _ in book.get_sheet_by_index(0).iter_rows())
+    r["calamine_raw_rows_per_s"] = n / (time.perf_counter() - t0)
+    r["calamine_rows_seen"] = count
+    r["calamine_version"] = getattr(python_calamine, "__version__", "?")
+    return r
+
+
+# ---------------------------------------------------------------------------------------
+# 7: memory (a fresh process per file)
 
 _CHILD = """
-import os, sys, threading, time
+import sys
 from pathlib import Path
+from bench.common import rss_now, vm_hwm
 from ingestion import db, loader
-from sources import SOURCES
 from ingestion.config import get_settings
+from sources import SOURCES
 get_settings()
-page = os.sysconf("SC_PAGE_SIZE")
-def rss():
-    with open("/proc/self/statm") as fh:
-        return int(fh.read().split()[1]) * page
-base = rss()
-peak = [base]
-done = threading.Event()
-def sample():
-    while not done.is_set():
-        peak[0] = max(peak[0], rss())
-        time.sleep(0.01)
-threading.Thread(target=sample, daemon=True).start()
+base = rss_now()
 conn = db.connect()
 res = loader.stage_file(conn, int(sys.argv[2]), SOURCES["ege"], Path(sys.argv[1]), sys.argv[3])
-done.set()
+assert res.status == "staged", res.message
+peak = vm_hwm()
 with conn.cursor() as cur:
     cur.execute(f"drop table if exists {loader.stage_table(res.load_id)}")
 conn.commit()
-print("GROWTH", (max(peak[0], rss()) - base) // 1024)
+print("RSS", base, peak, res.rows_read)
 """
 
 
-def _staging_memory_growth(path: Path, run_id: int, label: str) -> int:
-    """KiB of peak-RSS growth (sampled every 10 ms) while a child process stages `path`."""
+def staging_memory(path: Path, run_id: int) -> dict:
+    """Peak RSS of a fresh process staging `path`, and its growth above the post-import RSS."""
+    t0 = time.perf_counter()
     out = subprocess.run(
-        [sys.executable, "-c", _CHILD, str(path), str(run_id), label],
+        [sys.executable, "-c", _CHILD, str(path), str(run_id), f"bench/{path.name}"],
         check=True,
         capture_output=True,
         text=True,
     ).stdout
-    return int(next(line for line in out.splitlines() if line.startswith("GROWTH")).split()[1])
+    base, peak, rows = (
+        int(x) for x in next(ln for ln in out.splitlines() if ln.startswith("RSS")).split()[1:]
+    )
+    return {
+        "rows": rows,
+        "peak_rss_mb": peak / MB,
+        "growth_mb": (peak - base) / MB,
+        "seconds": time.perf_counter() - t0,
+    }
+
+
+# ---------------------------------------------------------------------------------------
 
 
 def main() -> None:
-    work = Path(tempfile.mkdtemp(prefix="edu_dwh_bench_"))
-    os.environ["EDU_DWH_STATE_DIR"] = str(work / "state")
-    os.environ.setdefault("EDU_DWH_PSEUDONYM_KEY", "bench-key")
-    from ingestion.config import embedded_server
+    started = time.perf_counter()
+    results: dict = {
+        "rows": ROWS,
+        "oge_rows": OGE_ROWS,
+        "xlsx_rows": XLSX_ROWS,
+        "small_scale": SMALL_SCALE,
+        "mem_rows": MEM_ROWS,
+        "cpus": os.cpu_count(),
+        "load_avg_at_start": os.getloadavg()[0],
+    }
+    with scratch_warehouse("edu_dwh_bench_") as work:
+        from ingestion import db
+        from ingestion.config import get_settings
+        from orchestration import pipeline
+        from synthetic import generate
 
-    server = embedded_server(work / "pg", cleanup_mode="stop")
-    os.environ["EDU_DWH_DSN"] = server.get_uri()
+        dsn = get_settings().dsn
+        landing = work / "landing"
+        generate(landing, seed=1, scale=SMALL_SCALE)
 
-    from ingestion import db, loader
-    from ingestion.config import get_settings
-    from ingestion.read import open_source
-    from orchestration import pipeline
-    from sources import GROUP_SOURCES, SOURCES
-    from synthetic import generate
+        # 6. the small landing end to end (also loads the registries the later checks use)
+        print(f"[bench] small landing (scale {SMALL_SCALE}) end to end …", flush=True)
+        small = run_pipeline(landing)
+        steps = small["steps"]
+        results["small_landing"] = {
+            "phases_s": small["phases"],
+            "validate_stage_s_by_source": steps.by_source("validate_stage"),
+            "files_by_source": {
+                s: n for (st, s), n in steps.files.items() if st == "validate_stage"
+            },
+            "stage_file_s_by_source": steps.by_source("stage_file"),
+            "check_load_s_by_source": steps.by_source("check_load"),
+            "commit_load_s_by_source": steps.by_source("commit_load"),
+            "rows_by_source": dict(steps.rows),
+        }
 
-    get_settings.cache_clear()
-    landing = work / "landing"
-    generate(landing, seed=1, scale=0.3)
-    template = max((landing / "fis_gia/ege").glob("*.csv"), key=lambda p: p.stat().st_size)
-    big = make_ege_file(work / "ege_big.csv", ROWS, template)
-    # files for the memory runs: new content (never loaded before), N and 4·N rows
-    mem_n = make_ege_file(work / "ege_mem_n.csv", ROWS, template, first_person=10**9)
-    mem_4n = make_ege_file(work / "ege_mem_4n.csv", ROWS * 4, template, first_person=2 * 10**9)
+        ege_t = max((landing / "fis_gia/ege").glob("*.csv"), key=lambda p: p.stat().st_size)
+        oge_t = max((landing / "fis_gia/oge").glob("*.csv"), key=lambda p: p.stat().st_size)
+        olymp_t = max((landing / "uploads/olympiad").glob("*.xlsx"), key=lambda p: p.stat().st_size)
+        big = work / "big"
+        big.mkdir()
+        run_id = pipeline.prepare(landing, owner="bench")  # a run for the loads below
+        conn = db.connect()
 
-    # reference data so registry checks pass
-    ref_landing = work / "ref"
-    shutil.copytree(landing / "reference", ref_landing / "reference")
-    run_id = pipeline.prepare(ref_landing)
-    pipeline.ingest(ref_landing, run_id, sources=GROUP_SOURCES["reference"])
-    pipeline.load(run_id)
-
-    spec = SOURCES["ege"]
-    conn = db.connect()
-    results: dict[str, float] = {}
-
-    # 0. parsing alone (encoding, header, types, row checks, pseudonymisation): shared by
-    #    both load paths below, so the load-only ratio subtracts it
-    source = open_source(big, spec)
-    t0 = time.perf_counter()
-    for _ in source.chunks(get_settings().pseudonym_key):
-        pass
-    parse = time.perf_counter() - t0
-    results["parse_rows_per_s"] = ROWS / parse
-
-    # 1. our path, no GX (GX is measured by the expectations tests)
-    t0 = time.perf_counter()
-    staged = loader.stage_file(conn, run_id, spec, big, "bench/ege_big.csv")
-    loader.check_load(conn, spec, staged.load_id)
-    loader.commit_load(conn, spec, staged.load_id, "bench/ege_big.csv", big)
-    ours = time.perf_counter() - t0
-    results["copy_path_rows_per_s"] = ROWS / ours
-
-    # baseline: the same parsed rows inserted row by row
-    columns = ["load_id", "source_row", "gia_level", *[c.name for c in spec.stored], "extra"]
-    with conn.cursor() as cur:
-        cur.execute("create temp table baseline (like raw.gia_results)")
-    t0 = time.perf_counter()
-    with conn.cursor() as cur:
-        for chunk, _ in source.chunks(get_settings().pseudonym_key):
-            chunk = chunk.assign(load_id=0)
-            values = chunk[columns].astype(object).where(chunk[columns].notna(), None)
-            cur.executemany(
-                f"insert into baseline ({', '.join(columns)}) values"
-                f" ({', '.join(['%s'] * len(columns))})",
-                values.values.tolist(),
+        # 1-4. CSV: COPY ceiling, pandas to_sql, ours
+        files = [("ege", enlarge_csv(ege_t, big / "ege_bench.csv", ROWS, 900_000_000), ROWS)]
+        if OGE_ROWS:
+            files.append(
+                ("oge", enlarge_csv(oge_t, big / "oge_bench.csv", OGE_ROWS, 910_000_000), OGE_ROWS)
             )
-    conn.commit()
-    baseline = time.perf_counter() - t0
-    results["row_insert_rows_per_s"] = ROWS / baseline
-    results["speedup_copy_vs_row_insert"] = baseline / ours
-    results["speedup_load_only_copy_vs_row_insert"] = (baseline - parse) / max(ours - parse, 1e-9)
+        for source, path, n in files:
+            print(f"[bench] {source}: {n} rows, COPY / to_sql / ours …", flush=True)
+            results[f"csv_{source}"] = csv_section(conn, dsn, run_id, source, path, n)
 
-    # 2. memory: N rows vs 4N rows through stage_file, each in a fresh child process;
-    #    growth = peak RSS while staging minus RSS after imports
-    for name, path in (("n", mem_n), ("4n", mem_4n)):
-        growth = _staging_memory_growth(path, run_id, f"bench/mem_{name}.csv")
-        results[f"rss_growth_mb_{name}_rows"] = growth / 2**10
-    results["memory_ratio_4n_vs_n"] = (
-        results["rss_growth_mb_4n_rows"] / results["rss_growth_mb_n_rows"]
-    )
-    conn.close()
-    server.cleanup()
-    shutil.rmtree(work, ignore_errors=True)
+        # 5. XLSX
+        print(f"[bench] xlsx: {XLSX_ROWS} rows …", flush=True)
+        xlsx = enlarge_xlsx(olymp_t, big / "olympiad_bench.xlsx", XLSX_ROWS, 920_000_000)
+        results["xlsx_olympiad"] = xlsx_section(xlsx, XLSX_ROWS)
 
-    print(f"Ingestion benchmark, {ROWS} ЕГЭ rows (4×{ROWS} for memory)")
-    for key, value in results.items():
-        print(f"  {key:<32} {value:,.2f}")
+        # 7. memory
+        mem = {}
+        for k, n in enumerate(MEM_ROWS):
+            print(f"[bench] memory: staging {n} rows in a fresh process …", flush=True)
+            path = enlarge_csv(ege_t, big / f"ege_mem_{n}.csv", n, 930_000_000 + k * 10_000_000)
+            mem[str(n)] = staging_memory(path, run_id)
+            path.unlink()
+        if len(MEM_ROWS) >= 2:
+            lo, hi = mem[str(MEM_ROWS[0])], mem[str(MEM_ROWS[-1])]
+            mem["rows_ratio"] = MEM_ROWS[-1] / MEM_ROWS[0]
+            mem["peak_ratio"] = hi["peak_rss_mb"] / lo["peak_rss_mb"]
+            mem["growth_ratio"] = hi["growth_mb"] / max(lo["growth_mb"], 1e-9)
+        results["memory"] = mem
+        conn.close()
+        pipeline.fail(run_id, "bench: not a real run")
+    results["bench_seconds"] = time.perf_counter() - started
+
+    print_table(results)
     out = Path(__file__).with_name("last_results.json")
-    out.write_text(json.dumps({"rows": ROWS, **results}, indent=2))
+    out.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str))
+    print(f"\nwritten: {out}")
+
+
+def _fmt(value, unit: str = "") -> str:
+    if value is None:
+        return "n/a"
+    if isinstance(value, float):
+        text = f"{value:,.2f}" if abs(value) < 100 else f"{value:,.0f}"
+    else:
+        text = f"{value:,}" if isinstance(value, int) else str(value)
+    return f"{text} {unit}".rstrip()
+
+
+def print_table(r: dict) -> None:
+    lines: list[tuple[str, str]] = []
+
+    def row(label: str, value, unit: str = "") -> None:
+        lines.append((label, _fmt(value, unit)))
+
+    for source in ("ege", "oge"):
+        c = r.get(f"csv_{source}")
+        if not c:
+            continue
+        title = "ЕГЭ" if source == "ege" else "ОГЭ"
+        lines.append((f"— {title} CSV, {c['rows']:,} rows, {c['file_mb']:.1f} MiB", ""))
+        row("1. COPY of the bytes, text columns (ceiling)", c["copy_rows_per_s"], "rows/s")
+        for m in ("default", "multi"):
+            part = (
+                ""
+                if c[f"to_sql_{m}_rows"] == c["rows"]
+                else f", first {c[f'to_sql_{m}_rows']:,} rows"
+            )
+            row(
+                f"2. pandas read_csv + to_sql method={'None' if m == 'default' else repr(m)}",
+                c[f"to_sql_{m}_rows_per_s"],
+                f"rows/s  (read_csv {c[f'to_sql_{m}_read_csv_s']:.1f} s,"
+                f" to_sql {c[f'to_sql_{m}_to_sql_s']:.1f} s{part})",
+            )
+        row("3. ours: stage_file", c["ours_stage_rows_per_s"], "rows/s")
+        row("   ours: check_load", c["ours_check_load_s"], "s")
+        row("   ours: validate_stage (GX)", c["ours_validate_stage_s"], "s")
+        row("   ours: commit_load", c["ours_commit_load_s"], "s")
+        row("   ours: stage+check+commit", c["ours_end_to_end_rows_per_s"], "rows/s")
+        row("4. ratio stage / COPY", c["ratio_stage_vs_copy"])
+        row("   ratio stage / to_sql (None)", c["ratio_stage_vs_to_sql_default"])
+        row("   ratio stage / to_sql ('multi')", c["ratio_stage_vs_to_sql_multi"])
+        row("   ratio stage+check+commit / COPY", c["ratio_end_to_end_vs_copy"])
+    x = r.get("xlsx_olympiad")
+    if x:
+        lines.append((f"— XLSX olympiad workbook, {x['rows']:,} rows, {x['file_mb']:.1f} MiB", ""))
+        row("5. openpyxl read-only, raw cells", x["openpyxl_raw_rows_per_s"], "rows/s")
+        row(
+            "   ours: open_source(...).chunks (openpyxl)",
+            x["ours_open_source_rows_per_s"],
+            "rows/s",
+        )
+        row("   python-calamine, raw cells", x.get("calamine_raw_rows_per_s"), "rows/s")
+    s = r.get("small_landing")
+    if s:
+        rows = sum(s["rows_by_source"].values())
+        lines.append((f"— small landing, scale {r['small_scale']}, {rows:,} rows", ""))
+        for source, sec in s["validate_stage_s_by_source"].items():
+            files = s["files_by_source"].get(source, 0)
+            row(
+                f"6. validate_stage (GX): {source}",
+                sec,
+                f"s  ({files} files, {sec / max(files, 1):.2f} s/file)",
+            )
+        for phase, sec in s["phases_s"].items():
+            label = "dbt full build (transform)" if phase == "transform" else phase
+            row(f"   phase {label}", sec, "s")
+    m = r.get("memory")
+    if m:
+        lines.append(("— memory: stage_file of an ЕГЭ file in a fresh process", ""))
+        for n in r["mem_rows"]:
+            e = m[str(n)]
+            row(
+                f"7. {n:,} rows: peak RSS",
+                e["peak_rss_mb"],
+                f"MiB  (growth after imports {e['growth_mb']:.0f} MiB, {e['seconds']:.0f} s)",
+            )
+        if "peak_ratio" in m:
+            row(f"   ratio for {m['rows_ratio']:.0f}× rows: peak RSS", m["peak_ratio"])
+            row("   ratio: growth after imports", m["growth_ratio"])
+    width = max(len(a) for a, _ in lines) + 2
+    print(
+        f"\nBenchmarks ({r['cpus']} CPUs, load average {r['load_avg_at_start']:.2f} at start,"
+        f" {r['bench_seconds']:.0f} s in all)"
+    )
+    for label, value in lines:
+        print(f"  {label:<{width}}{value}" if value else f"\n{label}")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,104 @@
+"""National-scale benchmark: the whole pipeline on a large generated landing.
+
+`make bench-national` (= `python -m bench.national`) generates a synthetic landing with
+`--scale 15` (EDU_DWH_BENCH_SCALE overrides it, e.g. 0.2 for a quick check; scale 15 takes
+about an hour on 2 cores) into a temporary folder with its own embedded PostgreSQL, then
+calls the pipeline's functions directly, timing each phase:
+
+- generate  — writing the landing (synthetic/, not part of the pipeline);
+- prepare   — `pipeline.prepare`: schemas, run record;
+- ingest    — `pipeline.ingest`: every file read, checked, pseudonymised, COPYed to a stage;
+- load      — `pipeline.load`: per file check_load, Great Expectations, commit_load;
+- transform — `pipeline.transform`: the full dbt build into the shadow schemas;
+- publish   — `pipeline.publish`: swap to the new build, Data Docs, auditors' page.
+
+Printed and written to bench/national_results.json (git-ignored): seconds per phase, rows
+per second of ingest and of ingest+load (data rows the generator wrote, reference files
+excluded), seconds per source of staging / database checks / GX / commit, and the peak RSS
+of the process (VmHWM; dbt runs in-process, so it is included).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+from bench.common import env_float, peak_rss, rows_in_landing, run_pipeline, scratch_warehouse
+
+SCALE = env_float("EDU_DWH_BENCH_SCALE", 15)
+
+
+def main() -> None:
+    started = time.perf_counter()
+    results: dict = {
+        "scale": SCALE,
+        "cpus": os.cpu_count(),
+        "load_avg_at_start": os.getloadavg()[0],
+    }
+    with scratch_warehouse("edu_dwh_national_") as work:
+        from synthetic import generate
+
+        landing = work / "landing"
+        print(f"[bench.national] generating scale {SCALE} into {landing} …", flush=True)
+        t0 = time.perf_counter()
+        summary = generate(landing, seed=1, scale=SCALE)
+        generate_s = time.perf_counter() - t0
+        files = [p for p in landing.rglob("*") if p.is_file()]
+        results["landing"] = {
+            "files": len(files),
+            "mb": sum(p.stat().st_size for p in files) / 2**20,
+            "rows_by_source": summary.get("rows", {}),
+        }
+        rows = rows_in_landing(summary)
+        run = run_pipeline(landing)
+        phases = {"generate": generate_s, **run["phases"]}
+        steps = run["steps"]
+        results["phases_s"] = phases
+        results["rows"] = rows
+        results["ingest_rows_per_s"] = rows / phases["ingest"]
+        results["ingest_load_rows_per_s"] = rows / (phases["ingest"] + phases["load"])
+        results["pipeline_s"] = sum(v for k, v in phases.items() if k != "generate")
+        results["steps_s_by_source"] = {
+            step: steps.by_source(step)
+            for step in ("stage_file", "check_load", "validate_stage", "commit_load")
+        }
+        results["rows_staged_by_source"] = dict(steps.rows)
+        results.update(peak_rss())
+    results["bench_seconds"] = time.perf_counter() - started
+    print_report(results)
+    out = Path(__file__).with_name("national_results.json")
+    out.write_text(json.dumps(results, indent=2, ensure_ascii=False))
+    print(f"\nwritten: {out}")
+
+
+def print_report(r: dict) -> None:
+    land = r["landing"]
+    print(
+        f"\nNational-scale benchmark: scale {r['scale']}, {land['files']} files,"
+        f" {land['mb']:,.0f} MiB, {r['rows']:,} data rows ({r['cpus']} CPUs,"
+        f" load average {r['load_avg_at_start']:.2f} at start)"
+    )
+    for phase, sec in r["phases_s"].items():
+        print(f"  {'phase ' + phase:<28}{sec:>10,.1f} s")
+    print(f"  {'pipeline (without generate)':<28}{r['pipeline_s']:>10,.1f} s")
+    print(f"  {'ingest rows/s':<28}{r['ingest_rows_per_s']:>10,.0f}")
+    print(f"  {'ingest+load rows/s':<28}{r['ingest_load_rows_per_s']:>10,.0f}")
+    print(f"  {'peak RSS':<28}{r['peak_rss_mb']:>10,.0f} MiB")
+    print("\n  seconds per source       stage    check      GX   commit     rows")
+    by = r["steps_s_by_source"]
+    for source in r["rows_staged_by_source"]:
+        cells = [
+            by[s].get(source, 0.0)
+            for s in ("stage_file", "check_load", "validate_stage", "commit_load")
+        ]
+        print(
+            f"  {source:<20}"
+            + "".join(f"{c:>9,.1f}" for c in cells)
+            + f"{r['rows_staged_by_source'][source]:>9,}"
+        )
+
+
+if __name__ == "__main__":
+    main()
