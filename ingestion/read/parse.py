@@ -12,6 +12,7 @@ output.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator
 
 import numpy as np
@@ -86,9 +87,14 @@ def _parse_number(values: pd.Series) -> pd.Series:
     return nums
 
 
+_EXCEL_NUMBER_CODE = re.compile(r"^(\d+)[.,]0+$")
+
+
 def _clean_code(values: pd.Series) -> pd.Series:
-    """Codes are text; Excel-style '270001.0' → '270001'."""
-    return values.str.strip().str.replace(r"^(\d+)[.,]0+$", r"\1", regex=True)
+    """Codes are text; Excel-style '270001.0' → '270001'. Computed once per distinct code
+    (a chunk holds few schools and municipalities)."""
+    cleaned = {v: _EXCEL_NUMBER_CODE.sub(r"\1", v.strip()) for v in values.unique()}
+    return values.map(cleaned)
 
 
 def _fmt_int(values: pd.Series) -> pd.Series:
