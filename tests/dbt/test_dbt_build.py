@@ -34,6 +34,7 @@ import yaml
 
 from ingestion.config import DBT_PROJECT_DIR
 from ingestion.db import connect, ensure_schema
+from tests.fixtures.gia import GIA_COLUMNS as GIA_TYPED_COLUMNS
 from tests.fixtures.pg import copy_rows
 
 pytestmark = pytest.mark.slow
@@ -42,11 +43,7 @@ VALID = "действителен"
 STAGE_DATE = {"досрочный": "03-20", "основной": "06-01", "резервный": "06-20"}
 SCHOOL_ATE = {"A1": "01", "A2": "01", "B1": "02"}
 
-GIA_COLUMNS = [
-    "load_id", "source_row", "gia_level", "year", "stage", "exam_date", "form", "ate_code",
-    "school_code", "category", "person_key", "subject_code", "subject_name", "primary_score",
-    "test_score", "mark", "status",
-]  # fmt: skip
+GIA_COLUMNS = ["load_id", "source_row", *GIA_TYPED_COLUMNS]  # fmt: skip
 
 INDICATOR_VALUES_CONTRACT = [
     ("indicator_code", "text"),

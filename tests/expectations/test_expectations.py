@@ -16,30 +16,12 @@ from expectations import context, docs, runner
 from expectations.suites import SPECIFIC, build_suite, stage_columns
 from ingestion import config
 from ingestion.db import ensure_schema
+from tests.fixtures.gia import GIA_COLUMNS as GIA_TYPED_COLUMNS
 from tests.fixtures.pg import copy_rows
 
 SNILS = re.compile(r"\d{3}-\d{3}-\d{3} \d{2}")
 
-GIA_COLUMNS = [
-    "load_id",
-    "source_row",
-    "gia_level",
-    "year",
-    "stage",
-    "exam_date",
-    "form",
-    "ate_code",
-    "school_code",
-    "category",
-    "person_key",
-    "subject_code",
-    "subject_name",
-    "primary_score",
-    "test_score",
-    "mark",
-    "status",
-    "_reject_reason",
-]
+GIA_COLUMNS = ["load_id", "source_row", *GIA_TYPED_COLUMNS, "_reject_reason"]
 
 
 @pytest.fixture(autouse=True)
