@@ -21,6 +21,8 @@ def normalise_snils(value: str | None) -> str:
     """Digits only: '123-456-789 01' → '12345678901'; '' for anything that is not a СНИЛС
     (sources.md: 11 digits once spaces and hyphens are removed)."""
     value = (value or "").strip()
+    if len(value) == 11 and value.isdecimal():  # the usual case (isdecimal is what \d means)
+        return value
     if not value or not _SNILS_CHARS.match(value):
         return ""
     digits = _NON_DIGIT.sub("", value)

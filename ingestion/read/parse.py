@@ -97,6 +97,15 @@ def _clean_code(values: pd.Series) -> pd.Series:
     return values.map(cleaned)
 
 
+def _stripped(values: pd.Series) -> pd.Series:
+    """`values.str.strip()`; a column with few distinct values (most of them: years, codes,
+    stages, scores) strips each distinct value once."""
+    distinct = values.unique()
+    if len(distinct) * 4 > len(values):
+        return values.str.strip()
+    return values.map({v: v.strip() for v in distinct}).astype(values.dtype)
+
+
 def _fmt_int(values: pd.Series) -> pd.Series:
     out = pd.Series(None, index=values.index, dtype=object)
     ok = values.notna()
@@ -118,7 +127,7 @@ def parse_chunk(
     for col in spec.columns:
         if col.kind in (PERSONAL, TASKS):
             continue
-        values = raw[by_contract[col.header]].astype(str).str.strip()
+        values = _stripped(raw[by_contract[col.header]].astype(str))
         empty = values == ""
         label = f"«{col.header}»"
         if col.required:
