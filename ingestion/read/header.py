@@ -27,7 +27,8 @@ def norm(text) -> str:
 
 
 def csv_key(text) -> str:
-    """Matching key of a CSV header text: `norm`, lower case."""
+    """Matching key of a CSV header text, and of a value against a column's allowed values
+    (`parse`): `norm`, lower case."""
     return norm(text).lower()
 
 

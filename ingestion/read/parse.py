@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ingestion.pseudonymise import person_keys
-from ingestion.read.header import FileHeader, norm
+from ingestion.read.header import FileHeader, csv_key, norm
 from sources import (
     DATE,
     FLAG,
@@ -37,10 +37,6 @@ from sources.vpr import NO_ANSWER
 CHUNK_ROWS = 50_000  # rows read, parsed and COPYed at a time
 NOTE_COLUMN = "_note"  # Russian notes on automatic corrections a reader made to the row
 REJECT_COLUMN = "_reject"  # a reason the reader itself gives (e.g. an uncalculated formula)
-
-
-def _norm_value(text: str) -> str:
-    return norm(text).lower()
 
 
 class _Reasons:
@@ -136,8 +132,8 @@ def parse_chunk(
             if col.name.endswith("_code") and col.name != "indicator_code":
                 values = _clean_code(values)
             if col.allowed:
-                canon = {_norm_value(a): a for a in col.allowed}
-                seen = {v: canon.get(_norm_value(v)) for v in values.unique()}  # few distinct
+                canon = {csv_key(a): a for a in col.allowed}
+                seen = {v: canon.get(csv_key(v)) for v in values.unique()}  # few distinct
                 mapped = values.map(seen)
                 bad = ~empty & mapped.isna()
                 reasons.add_quoted(
