@@ -355,18 +355,24 @@ def reject_blocked(
     """A critical file-level check failed: the whole file is rejected and publishing of
     this run must stop (`audit.loads.blocking`)."""
     reason = "не пройдены блокирующие проверки: " + "; ".join(failures)
-    _drop_stage(conn, stage_table(load_id))
-    sha = _sha_of_load(conn, load_id)
-    if path is not None:
-        result = _reject_file(conn, load_id, spec, path, rel_path, sha, reason)
-    else:
-        _finish(conn, load_id, "rejected", "Файл отклонён: " + reason)
-        result = LoadResult(load_id, spec.name, rel_path, "rejected", reason)
+    result = _reject_staged(conn, spec, load_id, rel_path, path, reason)
     with conn.cursor() as cur:
         cur.execute("update audit.loads set blocking = true where load_id = %s", (load_id,))
     conn.commit()
     result.blocking = True
     return result
+
+
+def _reject_staged(conn, spec, load_id, rel_path, path: Path | None, reason) -> LoadResult:
+    """Reject a staged file as a whole: its stage table goes, the load is closed 'rejected'
+    and a copy of the file is kept in quarantine (if the landing folder still has it)."""
+    _drop_stage(conn, stage_table(load_id))
+    if path is not None:
+        sha = _sha_of_load(conn, load_id)
+        return _reject_file(conn, load_id, spec, path, rel_path, sha, reason)
+    _finish(conn, load_id, "rejected", "Файл отклонён: " + reason)
+    print(f"  ОТКЛОНЁН {rel_path}: {reason}", file=sys.stderr, flush=True)
+    return LoadResult(load_id, spec.name, rel_path, "rejected", reason)
 
 
 def commit_load(
@@ -378,20 +384,13 @@ def commit_load(
         cur.execute(f"select count(*), count(*) filter (where _reject_reason is null) from {table}")
         rows_read, rows_ok = cur.fetchone()
     conn.rollback()
-    warnings: list[str] = []
 
     if rows_ok == 0:
         reason = "ни одна строка не прошла проверку" if rows_read else "в файле нет ни одной строки"
         with conn.cursor() as cur:
             _quarantine_rows(cur, table, load_id)
         conn.commit()
-        _drop_stage(conn, table)
-        sha = _sha_of_load(conn, load_id)
-        result = (
-            _reject_file(conn, load_id, spec, path, rel_path, sha, reason)
-            if path is not None
-            else LoadResult(load_id, spec.name, rel_path, "rejected", reason)
-        )
+        result = _reject_staged(conn, spec, load_id, rel_path, path, reason)
         _set_counts(conn, load_id, rows_read, 0, rows_read)
         result.rows_read, result.rows_quarantined = rows_read, rows_read
         return result
@@ -440,7 +439,6 @@ def commit_load(
         rows_read,
         loaded,
         quarantined,
-        warnings,
         events=events,
     )
 
