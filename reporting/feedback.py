@@ -47,15 +47,6 @@ CHECK_CORRECTIONS = (
 STATUS_RU = STATUS_FOR_SCHOOLS_RU  # the school's wording of each load status
 
 # Values shown for a rejected row (raw column names; never person_key or personal columns).
-KEY_COLUMNS: dict[str, tuple[str, ...]] = {
-    "olympiad": (
-        "school_year", "event", "stage", "subject", "grade", "ate_code", "school_code", "status",
-    ),
-    "career": ("school_year", "ate_code", "school_code"),
-    "vpr": ("year", "school_code", "grade", "class_letter", "student_code", "subject_code"),
-    "ege": ("year", "stage", "form", "school_code", "subject_code", "status"),
-    "oge": ("year", "stage", "form", "school_code", "subject_code", "status"),
-}  # fmt: skip
 _NEVER = {"person_key", "load_id", "source_row", "extra", "task_scores", "_note", "_reject_reason"}
 
 _SNILS = re.compile(r"(?<!\d)\d{3}[- ]?\d{3}[- ]?\d{3}[- ]?\d{2}(?!\d)")
@@ -81,7 +72,7 @@ def _row_values(source: str, row_data) -> str:
     spec = SOURCES.get(source)
     personal = {c.name for c in spec.columns if c.kind in (PERSONAL, TASKS)} if spec else set()
     labels = _labels(source)
-    wanted = KEY_COLUMNS.get(source) or tuple(
+    wanted = (spec.feedback_columns if spec else ()) or tuple(
         c.name for c in (spec.stored if spec else ()) if c.name and c.kind != TASKS
     )
     parts = []

@@ -17,6 +17,8 @@ groups (`GROUP_SOURCES`).
 
 from __future__ import annotations
 
+from functools import cache
+
 from sources import career, gia, municipalities, olympiad, schools, targets, vpr
 from sources.spec import (  # noqa: F401  (the vocabulary, re-exported)
     DATE,
@@ -64,9 +66,11 @@ TRAIL_COLUMNS = (("extra", "jsonb"),)
 KEY_COLUMNS = ("nk", "replaced_by")
 
 
+@cache  # the contract is fixed for the process; read per chunk and per SQL statement
 def raw_tables() -> dict[str, tuple[tuple[str, str], ...]]:
     """Bare raw table name → its typed (column, SQL type) pairs: the union of the columns of
-    every source stored in it, in source order (ЕГЭ and ОГЭ share raw.gia_results)."""
+    every source stored in it, in source order (ЕГЭ and ОГЭ share raw.gia_results).
+    Do not mutate the result (it is shared)."""
     tables: dict[str, dict[str, str]] = {}
     for spec in SOURCES.values():
         columns = tables.setdefault(spec.raw_table.split(".", 1)[1], {})

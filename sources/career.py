@@ -46,6 +46,7 @@ SPEC = SourceSpec(
     references=REFERENCES,
     row_rules=(_rules,),
     scope=("year", "ate_code", "school_code"),
+    feedback_columns=("school_year", "ate_code", "school_code"),
     baseline=Baseline(year_column="year", slice=("ate_code", "school_code")),
     columns=(
         Column("Учебный год", "school_year", SCHOOL_YEAR, required=True),

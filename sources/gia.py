@@ -29,6 +29,7 @@ NATURAL_KEY = ("person_key", "year", "form", "subject_code", "stage", "exam_date
 REPEAT_ORDER = f"(s.status = '{VALID_STATUS}') desc, s.source_row"
 REFERENCES = (Reference("ate_code", "municipalities"), Reference("school_code", "schools"))
 SCOPE = ("year", "ate_code", "school_code", "stage", "form", "subject_code")
+FEEDBACK_COLUMNS = ("year", "stage", "form", "school_code", "subject_code", "status")
 BASELINE = Baseline(year_column="year", slice=("stage", "form", "ate_code", "subject_code"))
 
 
@@ -110,6 +111,7 @@ def _spec(level: int, exam: str, categories, subject_codes) -> SourceSpec:
         references=REFERENCES,
         row_rules=(row_rules,),
         scope=SCOPE,
+        feedback_columns=FEEDBACK_COLUMNS,
         baseline=BASELINE,
         columns=columns((exam, "ГВЭ"), categories, subject_codes, with_test_score=level == 11),
     )

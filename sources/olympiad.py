@@ -43,6 +43,16 @@ SPEC = SourceSpec(
     references=REFERENCES,
     row_rules=(_rules,),
     scope=("year", "ate_code", "school_code"),
+    feedback_columns=(
+        "school_year",
+        "event",
+        "stage",
+        "subject",
+        "grade",
+        "ate_code",
+        "school_code",
+        "status",
+    ),  # fmt: skip
     baseline=Baseline(year_column="year", slice=("event", "stage", "ate_code", "school_code")),
     columns=(
         Column("Учебный год", "school_year", SCHOOL_YEAR, required=True),

@@ -138,13 +138,21 @@ class SourceSpec:
     sql_checks: tuple[SqlCheck, ...] = ()
     # what a file covers, recorded in audit.loads.scope for operators; decides nothing
     scope: tuple[str, ...] = ()
+    # the values that let a school find a rejected row in its file (feedback reports);
+    # by default every stored column
+    feedback_columns: tuple[str, ...] = ()
     baseline: Baseline = field(default_factory=Baseline)
 
     def __post_init__(self) -> None:
         if self.group not in GROUPS:
             raise ValueError(f"{self.name}: unknown group {self.group!r}")
         names = {n for n, _ in self.raw_columns}
-        for key in (*self.natural_key, *self.scope, *(r.column for r in self.references)):
+        for key in (
+            *self.natural_key,
+            *self.scope,
+            *self.feedback_columns,
+            *(r.column for r in self.references),
+        ):
             if key not in names:
                 raise ValueError(f"{self.name}: {key!r} is not a raw column")
 

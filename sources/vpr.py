@@ -50,6 +50,14 @@ SPEC = SourceSpec(
     row_rules=(_rules,),
     sql_checks=(MAX_SCORE,),
     scope=("year", "ate_code", "school_code", "grade", "subject_code"),
+    feedback_columns=(
+        "year",
+        "school_code",
+        "grade",
+        "class_letter",
+        "student_code",
+        "subject_code",
+    ),  # fmt: skip
     baseline=Baseline(
         year_column="year", slice=("ate_code", "school_code", "grade", "subject_code")
     ),
