@@ -34,6 +34,7 @@ import yaml
 
 from ingestion.config import DBT_PROJECT_DIR
 from ingestion.db import connect, ensure_schema
+from sources import raw_columns
 from tests.fixtures.gia import GIA_COLUMNS as GIA_TYPED_COLUMNS
 from tests.fixtures.pg import copy_rows
 
@@ -184,17 +185,7 @@ def _load(dsn: str) -> None:
             copy_rows(
                 cur,
                 "raw.schools",
-                [
-                    "load_id",
-                    "source_row",
-                    "school_code",
-                    "ate_code",
-                    "name",
-                    "locality",
-                    "subordination",
-                    "is_shnor",
-                    "is_shsu",
-                ],
+                raw_columns("schools")[:-1],
                 [
                     (11, 1, "A1", "01", "Школа А1", "город", "муниципальная", False, False),
                     (11, 2, "A2", "01", "Школа А2", "город", "муниципальная", False, False),
@@ -204,16 +195,7 @@ def _load(dsn: str) -> None:
             copy_rows(
                 cur,
                 "raw.targets",
-                [
-                    "load_id",
-                    "source_row",
-                    "indicator_code",
-                    "year",
-                    "level",
-                    "territory_code",
-                    "subject_code",
-                    "target_value",
-                ],
+                raw_columns("targets")[:-1],
                 [(12, 1, "GIA-06", 2024, "регион", "00", None, 60)],
             )
             copy_rows(cur, "raw.gia_results", GIA_COLUMNS, _dataset().rows)

@@ -16,6 +16,7 @@ from expectations import context, docs, runner
 from expectations.suites import SPECIFIC, build_suite, stage_columns
 from ingestion import config
 from ingestion.db import ensure_schema
+from sources import raw_columns
 from tests.fixtures.gia import GIA_COLUMNS as GIA_TYPED_COLUMNS
 from tests.fixtures.pg import copy_rows
 
@@ -395,17 +396,7 @@ def test_reference_files(dwh):
     assert outcome.statistics["previous_rows"] == 2
     assert outcome.warnings == []
 
-    tgt_cols = [
-        "load_id",
-        "source_row",
-        "indicator_code",
-        "year",
-        "level",
-        "territory_code",
-        "subject_code",
-        "target_value",
-        "_reject_reason",
-    ]
+    tgt_cols = [*raw_columns("targets")[:-1], "_reject_reason"]
     load_id = _new_load(dwh, "targets")
     stage = _create_stage(
         dwh,
@@ -428,18 +419,7 @@ def test_reference_files(dwh):
         "«Предмет»: недопустимое значение: 1 строк(и)",
     ]
 
-    sch_cols = [
-        "load_id",
-        "source_row",
-        "school_code",
-        "ate_code",
-        "name",
-        "locality",
-        "subordination",
-        "is_shnor",
-        "is_shsu",
-        "_reject_reason",
-    ]
+    sch_cols = [*raw_columns("schools")[:-1], "_reject_reason"]
     load_id = _new_load(dwh, "schools")
     stage = _create_stage(
         dwh,
