@@ -8,6 +8,7 @@
     sources/vpr.py             fis_oko/vpr/*.csv|xlsx
     sources/olympiad.py        uploads/olympiad/*.xlsx
     sources/career.py          uploads/career/*.xlsx
+    sources/diagnostic.py      regional/diagnostic/*.csv (regional diagnostic works, ДР)
     sources/subjects.py        subject codes
 
 Everything that reads, checks, stores or validates a file takes its rules from here. What
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from sources import career, gia, municipalities, olympiad, schools, targets, vpr
+from sources import career, diagnostic, gia, municipalities, olympiad, schools, targets, vpr
 from sources.spec import (  # noqa: F401  (the vocabulary, re-exported)
     DATE,
     FLAG,
@@ -48,6 +49,7 @@ SOURCES: dict[str, SourceSpec] = {
         vpr.SPEC,
         olympiad.SPEC,
         career.SPEC,
+        diagnostic.SPEC,
     )
 }
 SOURCE_ORDER: tuple[str, ...] = tuple(SOURCES)

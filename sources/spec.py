@@ -40,8 +40,8 @@ MIN_YEAR = 2000
 MAX_YEAR = dt.date.today().year + 1
 
 # DAG task groups (dags/edu_dwh_pipeline.py): reference data is loaded first, because the
-# registry checks of every other group read it.
-GROUPS = ("reference", "gia", "oko", "uploads")
+# registry checks of every other group read it; `regional` = the region's own diagnostic works.
+GROUPS = ("reference", "gia", "oko", "uploads", "regional")
 
 # A row rule gets the row's parsed values (column name → series of typed values) and a
 # `reject(mask, reason)` callback; every row where `mask` is true is quarantined with the
