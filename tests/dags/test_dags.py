@@ -34,7 +34,9 @@ def test_tags_retries_and_order(dagbag):
             assert task.retries >= 2, task.task_id
     load = dag.get_task("load")
     assert load.retries == 0
-    loaders = {"ingest_reference", "ingest_gia", "ingest_oko", "ingest_uploads"}
+    loaders = {
+        "ingest_reference", "ingest_gia", "ingest_oko", "ingest_uploads", "ingest_regional"
+    }  # fmt: skip
     assert load.upstream_task_ids == loaders | {"prepare"}
     assert dag.get_task("transform").upstream_task_ids == {"prepare", "load"}
     told = dag.get_task("feedback")
