@@ -23,14 +23,13 @@ STATUSES = (WROTE, ABSENT)
 
 
 def _rules(p, reject) -> None:
+    # What the indicators need of a participant: the test score (or, for base mathematics,
+    # the mark). The primary score is stored when given but not required (no indicator
+    # reads it); a mark in a test-scored subject is stored and ignored.
     wrote = p["status"] == WROTE
     absent = p["status"] == ABSENT
     subject = p["subject_code"]
     base_maths = subject == subjects.BASE_MATHS
-    reject(
-        wrote & p["primary_score"].isna(),
-        "«Первичный балл»: не заполнен у участника, выполнявшего работу",
-    )
     reject(
         wrote & ~base_maths & p["test_score"].isna(),
         "«Тестовый балл»: не заполнен у участника, выполнявшего работу",

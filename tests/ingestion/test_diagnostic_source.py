@@ -54,6 +54,7 @@ def test_diagnostic_rows_checked_quarantined_and_linked_to_ege(warehouse, landin
         dr_row(snils="111-222-333 52", work=0),  # 9 work number below 1
         dr_row(snils="111-222-333 53", status="болел"),  # 10 unknown status
         dr_row(),  # 11 the same student, work and subject again
+        dr_row(snils="111-222-333 54", primary="", test=50),  # 12 good: primary score optional
     ]
     write_csv(
         landing / "regional/diagnostic/dr1.csv",
@@ -73,6 +74,7 @@ def test_diagnostic_rows_checked_quarantined_and_linked_to_ege(warehouse, landin
         (1, 2023, 1, 1, 30, None, "выполнял"),
         (2, 2023, 1, 22, None, 3, "выполнял"),
         (3, 2023, 1, 1, None, None, "отсутствовал"),
+        (12, 2023, 1, 1, 50, None, "выполнял"),
     ]
     reasons = dict(
         query(
