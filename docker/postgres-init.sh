@@ -1,14 +1,22 @@
 #!/usr/bin/env bash
-# Creates the warehouse, Airflow and Metabase databases and their owners (first start only).
+# Creates the warehouse, Airflow and Metabase databases and their owners, and the BI roles.
+# Runs once, on the first start of the postgres service (empty data volume); later changes
+# of the passwords in .env must be made in the database too (alter role … password …).
+# Passwords are passed as psql variables (:'name' quotes them), never pasted into SQL text.
 set -euo pipefail
-psql -v ON_ERROR_STOP=1 --username postgres <<SQL
-create role edu_dwh login password '${EDU_DWH_DB_PASSWORD}';
+psql -v ON_ERROR_STOP=1 --username postgres --dbname postgres \
+  -v edu_dwh_pw="${EDU_DWH_DB_PASSWORD:?}" \
+  -v airflow_pw="${AIRFLOW_DB_PASSWORD:?}" \
+  -v metabase_pw="${METABASE_DB_PASSWORD:?}" \
+  -v reader_pw="${METABASE_READER_PASSWORD:?}" <<'SQL'
+create role edu_dwh login password :'edu_dwh_pw';
 create database edu_dwh owner edu_dwh;
-create role airflow login password '${AIRFLOW_DB_PASSWORD}';
+create role airflow login password :'airflow_pw';
 create database airflow owner airflow;
-create role metabase login password '${METABASE_DB_PASSWORD}';
+-- Metabase's own application database (questions, dashboards, users)
+create role metabase login password :'metabase_pw';
 create database metabase owner metabase;
 -- BI users (Metabase's connection to the warehouse) read marts and reference only
 create role edu_dwh_bi_reader nologin;
-create role metabase_reader login password '${METABASE_DB_PASSWORD}' in role edu_dwh_bi_reader;
+create role metabase_reader login password :'reader_pw' in role edu_dwh_bi_reader;
 SQL
