@@ -179,18 +179,22 @@ def diagnostic_rows(region: Region, year: int, sittings: pd.DataFrame) -> pd.Dat
     return pd.concat(parts, ignore_index=True)
 
 
-def headline(rows: pd.DataFrame) -> dict[str, dict[str, list[float]]]:
+def headline(rows: pd.DataFrame) -> dict[str, list[float | None]]:
     """Region-wide % below the minimum per subject: [ДР1, ДР2, ДР3, ЕГЭ of the linked
     students of ДР3] (what the summary's seed-002 table should show)."""
-    out: dict[str, dict[str, list[float]]] = {}
+    out: dict[str, list[float | None]] = {}
     wrote = rows[rows["status"] == WROTE]
     minimum = wrote["subject"].map(EGE_MIN_SCORE).fillna(0)
     below = np.where(wrote["subject"] == MATH_BASE, wrote["mark"] == 2, wrote["test"] < minimum)
     wrote = wrote.assign(below=below)
+
+    def pct(flags: pd.Series) -> float | None:
+        return round(float(100 * flags.mean()), 2) if len(flags) else None
+
     for code, part in wrote.groupby("subject"):
-        shares = [round(100 * part.loc[part["work"] == w, "below"].mean(), 2) for w in WORKS]
+        shares = [pct(part.loc[part["work"] == w, "below"]) for w in WORKS]
         last = part[(part["work"] == WORKS[-1]) & part["linked"]]
-        shares.append(round(100 * last["below_ege"].mean(), 2) if len(last) else float("nan"))
+        shares.append(pct(last["below_ege"]))
         out[str(int(code))] = shares
     return out
 
