@@ -299,6 +299,7 @@ SPECIFIC: dict[str, Builder] = {
     "vpr": _results_suite,
     "olympiad": _results_suite,
     "career": _results_suite,
+    "diagnostic": _results_suite,
 }
 
 

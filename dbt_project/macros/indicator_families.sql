@@ -80,6 +80,9 @@ unioned as (
     {% if not loop.first %}union all{% endif %}
     select {{ indicator_columns() | join(', ') }}
     from {{ model_name }}
+    {%- if model_name in var('school_group_indicators') %}
+    where school_group_kind is null  -- the per-school-group rows are published apart
+    {%- endif %}
     {%- endfor %}
 )
 

@@ -57,12 +57,14 @@
     out at that level). `dims` are the breakdown columns taken from facts, the others are
     NULL. by_category adds, besides the row per participant_category, the row `все`.
     `numerator`, `denominator`: the expressions summed (see above).
+    school_groups: facts carry school_group_kind and school_group (see rollup_indicator), which
+    are grouped by and returned after denominator.
     Returns: year, territory_level, territory_code, exam, subject_code, participant_category,
-    grade, breakdown_key, numerator, denominator.
+    grade, breakdown_key, numerator, denominator[, school_group_kind, school_group].
 #}
 {% macro rollup_to_territories(
     facts, dims=[], by_category=false, levels=['region', 'municipality', 'school'],
-    numerator='numerator', denominator='denominator'
+    numerator='numerator', denominator='denominator', school_groups=false
 ) %}
     {%- set breakdowns = indicator_breakdown_columns() -%}
     {%- for dim in dims if dim not in breakdowns -%}
@@ -76,7 +78,8 @@
             {{ exceptions.raise_compiler_error("rollup_to_territories: unknown level " ~ level) }}
         {%- endif -%}
         {%- set key = territory_key[level] -%}
-        {%- set group_keys = ['year'] + ([key] if key else []) + dims %}
+        {%- set group_keys = ['year'] + ([key] if key else []) + dims
+            + (['school_group_kind', 'school_group'] if school_groups else []) %}
     {% if not loop.first %}union all{% endif %}
     select
         year,
@@ -95,6 +98,10 @@
         {%- endif %}
         sum({{ numerator }})::numeric as numerator,
         sum({{ denominator }})::numeric as denominator
+        {%- if school_groups %},
+        school_group_kind,
+        school_group
+        {%- endif %}
     from {{ facts }}
     {%- if key %}
     where {{ key }} is not null
@@ -116,22 +123,60 @@
     kind share / mean / ratio -> rows with denominator > 0 only (an empty denominator gives
     no row); kind count -> value = numerator, denominator NULL (`denominator` is not used).
     Returns the columns of indicator_columns().
+
+    school_groups=true (indicators.md "School groups"; the model must be listed in var
+    school_group_indicators): the rows also carry school_group_kind and school_group (NULL on
+    the ordinary rows), and the region and municipality rows are repeated per school group:
+    a fact counts in the groups of its school (int_school_groups), a fact without a school
+    in none; a group without facts in a territory has no row. The family marts keep the rows
+    with school_group_kind NULL, marts.indicator_values_by_school_group the others.
 #}
 {% macro rollup_indicator(
     indicator_code, facts, kind, dims=[], by_category=false,
-    levels=['region', 'municipality', 'school'], numerator='numerator', denominator='denominator'
+    levels=['region', 'municipality', 'school'], numerator='numerator', denominator='denominator',
+    school_groups=false
 ) %}
+    {%- if school_groups and execute
+        and model.name not in var('school_group_indicators') -%}
+        {{ exceptions.raise_compiler_error(
+            model.name ~ ": rollup_indicator(school_groups=true) but the model is not in var school_group_indicators"
+        ) }}
+    {%- endif %}
+    {%- set rollup_denominator = 'null::numeric' if kind == 'count' else denominator %}
     select
         '{{ indicator_code }}'::text as indicator_code,
         {{ indicator_key_columns() | join(',\n        ') }},
         numerator,
         {% if kind == 'count' %}null::numeric{% else %}denominator{% endif %} as denominator,
         {{ indicator_value(kind, 'numerator', 'denominator') }} as value
+        {%- if school_groups %},
+        school_group_kind,
+        school_group
+        {%- endif %}
     from (
+        {%- if school_groups %}
+        select
+            territory_rows.*,
+            null::text as school_group_kind,
+            null::text as school_group
+        from (
+        {%- endif %}
         {{ rollup_to_territories(
             facts, dims=dims, by_category=by_category, levels=levels, numerator=numerator,
-            denominator='null::numeric' if kind == 'count' else denominator
+            denominator=rollup_denominator
         ) }}
+        {%- if school_groups %}
+        ) as territory_rows
+        union all
+        {{ rollup_to_territories(
+            '(select ' ~ facts ~ '.*, school_groups.school_group_kind, school_groups.school_group'
+            ~ ' from ' ~ facts ~ ' inner join ' ~ ref('int_school_groups') ~ ' as school_groups'
+            ~ ' on ' ~ facts ~ '.school_code = school_groups.school_code) as grouped_facts',
+            dims=dims, by_category=by_category,
+            levels=levels | reject('equalto', 'school') | list,
+            numerator=numerator, denominator=rollup_denominator, school_groups=true
+        ) }}
+        {%- endif %}
     ) as rolled_up
     {%- if kind != 'count' %}
     where denominator > 0

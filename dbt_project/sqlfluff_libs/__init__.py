@@ -86,3 +86,9 @@ def indicator_family_marts() -> list[str]:
 
 def union_indicator_models(models) -> str:
     return _indicator_query(models[0])
+
+
+def published_indicator_rows(rows, extra_columns=()) -> str:
+    # the real macro emits the CTEs catalogue … final (a model then selects from final)
+    columns = ", ".join([*_INDICATOR_COLUMNS, *extra_columns])
+    return f"final as (\n    select {columns} from {rows}\n)"

@@ -1,5 +1,6 @@
 -- One row per result: the best valid sitting per (person_key, year, gia_level, exam,
--- subject_code), flagged against the year's reference values.
+-- subject_code), flagged against the year's reference values (int_min_scores_in_force,
+-- int_score_levels_in_force).
 -- Best = highest test score (test-scored ЕГЭ) else highest mark; ties: higher primary score,
 -- earlier exam date, earlier stage (досрочный < основной < резервный < дополнительный),
 -- then lowest load_id / source_row. The best sitting gives stage, school, municipality and
@@ -11,71 +12,12 @@ sittings as (
     select * from {{ ref('int_gia_sittings_validated') }}
 ),
 
-min_scores_seed as (
-    select * from {{ ref('min_scores') }}
-),
-
-score_levels_seed as (
-    select * from {{ ref('score_levels') }}
-),
-
-result_years as (
-    select distinct year from sittings
-),
-
--- Reference values "in force" for a result year: the seed row of the latest seed year not
--- after it (values hold until the seed says otherwise); before the first seed year, the
--- first one. So a new exam year needs no seed rows unless the values change.
-min_scores_ranked as (
-    select
-        result_years.year as result_year,
-        min_scores_seed.subject_code,
-        min_scores_seed.min_score,
-        min_scores_seed.univ_score,
-        row_number() over (
-            partition by result_years.year, min_scores_seed.subject_code
-            order by
-                (min_scores_seed.year <= result_years.year) desc,
-                abs(result_years.year - min_scores_seed.year) asc
-        ) as seed_rank
-    from result_years
-    cross join min_scores_seed
-),
-
 min_scores as (
-    select
-        result_year as year,
-        subject_code,
-        min_score,
-        univ_score
-    from min_scores_ranked
-    where seed_rank = 1
-),
-
-score_levels_ranked as (
-    select
-        result_years.year as result_year,
-        score_levels_seed.high_level_test_score,
-        score_levels_seed.high_level_mark,
-        score_levels_seed.below_min_mark,
-        row_number() over (
-            partition by result_years.year
-            order by
-                (score_levels_seed.year <= result_years.year) desc,
-                abs(result_years.year - score_levels_seed.year) asc
-        ) as seed_rank
-    from result_years
-    cross join score_levels_seed
+    select * from {{ ref('int_min_scores_in_force') }}
 ),
 
 score_levels as (
-    select
-        result_year as year,
-        high_level_test_score,
-        high_level_mark,
-        below_min_mark
-    from score_levels_ranked
-    where seed_rank = 1
+    select * from {{ ref('int_score_levels_in_force') }}
 ),
 
 ranked as (

@@ -11,7 +11,8 @@ ege_results as (
 indicator as (
     {{ rollup_indicator(
         'GIA-03', 'ege_results', 'mean', dims=['subject_code'], by_category=true,
-        numerator='test_score', denominator='1'
+        numerator='test_score', denominator='1',
+        school_groups=true
     ) }}
 )
 

@@ -24,7 +24,8 @@ participant_exams as (
 indicator as (
     {{ rollup_indicator(
         'GIA-10', 'participant_exams', 'share', dims=['exam'], by_category=true,
-        numerator='coalesce(has_below_min, false)::integer', denominator='1'
+        numerator='coalesce(has_below_min, false)::integer', denominator='1',
+        school_groups=true
     ) }}
 )
 

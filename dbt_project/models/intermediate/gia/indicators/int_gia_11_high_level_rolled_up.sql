@@ -11,7 +11,8 @@ results as (
 indicator as (
     {{ rollup_indicator(
         'GIA-11', 'results', 'share', dims=['exam', 'subject_code'], by_category=true,
-        numerator='is_high_level::integer', denominator='1'
+        numerator='is_high_level::integer', denominator='1',
+        school_groups=true
     ) }}
 )
 

@@ -10,7 +10,8 @@ works as (
 indicator as (
     {{ rollup_indicator(
         'VPR-01', 'works', 'share', dims=['grade', 'subject_code'],
-        numerator='is_mark_2::integer', denominator='1'
+        numerator='is_mark_2::integer', denominator='1',
+        school_groups=true
     ) }}
 )
 

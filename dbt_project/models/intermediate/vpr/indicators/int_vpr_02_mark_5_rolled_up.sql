@@ -10,7 +10,8 @@ works as (
 indicator as (
     {{ rollup_indicator(
         'VPR-02', 'works', 'share', dims=['grade', 'subject_code'],
-        numerator='is_mark_5::integer', denominator='1'
+        numerator='is_mark_5::integer', denominator='1',
+        school_groups=true
     ) }}
 )
 
