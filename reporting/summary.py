@@ -152,7 +152,11 @@ def early_warning_lines(cur) -> list[str]:
 
 
 def _signed(value) -> str:
-    return "—" if value is None else ("+" if value > 0 else "") + decimal_ru(value, 1)
+    """An error in p.p. with its sign, one decimal: +2,2 / -0,4 / 0,0 (never «-0,0»)."""
+    if value is None:
+        return "—"
+    shown = round(float(value), 1)
+    return ("+" if shown > 0 else "") + decimal_ru(shown + 0.0, 1)
 
 
 def early_warning_table(rows: list[dict]) -> list[str]:

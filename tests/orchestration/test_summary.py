@@ -29,6 +29,9 @@ ROWS = [
     row(2024, 2, "Математика (профильная; ОГЭ: математика)", 3, 2.6, 5.0, 5.74, -0.74, 5.74),
     row(2024, 22, "Математика (базовая)", 1, 5.63, 1.0, 0.6, 0.4, 0.6),
     row(2024, 22, "Математика (базовая)", 2, 7.67, 1.1, 0.6, 0.5, 0.6),
+    row(2024, 1, "Русский язык", 1, 11.09, 0.3, 0.26, 0.04, 0.14),
+    row(2024, 1, "Русский язык", 2, 5.79, 0.22, 0.26, -0.04, 0.14),
+    row(2024, 1, "Русский язык", 3, 0.7, 0.36, 0.26, 0.1, 0.14),
     row(2025, 4, "Химия", 1, 40.0, 20.05, None, None, 18.3),
     row(2025, 4, "Химия", 2, 20.0, 18.0, None, None, 18.3),
 ]
@@ -50,12 +53,16 @@ def test_table_for_the_latest_year_with_ege_and_a_year_without():
     assert [b.split("  ")[1].strip() for b in block] == [
         "Математика (базовая)",
         "Математика (профильная)",
+        "Русский язык",
         "Химия",
     ]
-    chemistry = block[2].split()
+    chemistry = block[3].split()
     # ДР1 ДР2 ДР3 | forecast of the last work | actual | error | target | errors per work
     assert chemistry[1:8] == ["43,8", "18,7", "5,1", "17,2", "18,7", "-1,5", "18,38"]
     assert chemistry[8:] == ["+2,8", "/", "+1,2", "/", "-1,5"]
+    # errors that round to zero are shown without a sign
+    russian = block[2].split()
+    assert russian[7] == "+0,1" and russian[9:] == ["0,0", "/", "0,0", "/", "+0,1"]
     # a subject without the third work: its last work's forecast, a dash for ДР3
     base = block[0].split()
     assert base[2:9] == ["5,6", "7,7", "—", "1,1", "0,6", "+0,5", "0,60"]
