@@ -26,7 +26,9 @@ COLLECTION_SEPARATOR = " / "
 GRID_WIDTH = 24  # Metabase ≥ 0.46 dashboard grid
 DISPLAYS = {"table", "bar", "row", "line", "area", "combo", "scalar", "pie"}
 ALLOWED_SCHEMAS = {"marts", "reference"}
-FAMILIES = {"GIA", "VPR", "OLY", "CAR", "RNK", "TGT", "REF"}
+# data a card needs (tests: a card of a family with data must return rows); DR: diagnostic
+# works (marts.gia_early_warning), GRP: indicators per school group
+FAMILIES = {"GIA", "VPR", "OLY", "CAR", "RNK", "TGT", "REF", "DR", "GRP"}
 
 
 class SpecError(ValueError):
@@ -62,6 +64,8 @@ TEMPLATE_TAGS: dict[str, TemplateTag] = {
         TemplateTag("municipality", "text", "Муниципалитет"),
         TemplateTag("subject", "text", "Предмет"),
         TemplateTag("grade", "number", "Класс"),
+        TemplateTag("school_group_kind", "text", "Вид группы школ"),
+        TemplateTag("school_group", "text", "Группа школ"),
     )
 }
 

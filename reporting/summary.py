@@ -108,6 +108,7 @@ def summary_lines(demo: bool = False) -> list[str]:
                 )
                 for i, (name, value, num, den) in enumerate(worst, 1):
                     lines.append(f"  {i}. {name}: {decimal_ru(value)} % ({int(num)} из {int(den)})")
+        lines += early_warning_lines(cur)
         lines += _family_lines(cur)
         cur.execute(
             "select count(*) filter (where status = 'loaded'),"
@@ -124,6 +125,96 @@ def summary_lines(demo: bool = False) -> list[str]:
         f"Проверка данных для аудиторов: {data_docs_dir() / 'audit.html'}"
         f" (подробно — Great Expectations Data Docs: {data_docs_dir() / 'index.html'})"
     )
+    return lines
+
+
+EARLY_WARNING_SQL = """
+    select year, subject_code, subject_name, work_number, participants, share_below_at_work,
+           forecast_share, actual_share, error_pp, target_value
+    from marts.gia_early_warning
+    where territory_level = 'region'
+    order by year, subject_code, work_number
+"""
+EARLY_WARNING_FIELDS = (
+    "year", "subject_code", "subject_name", "work_number", "participants",
+    "share_below_at_work", "forecast_share", "actual_share", "error_pp", "target_value",
+)  # fmt: skip
+
+
+def early_warning_lines(cur) -> list[str]:
+    """The section «Диагностические работы и прогноз ЕГЭ» from marts.gia_early_warning
+    (region rows); nothing when the mart is absent or empty."""
+    cur.execute("select to_regclass('marts.gia_early_warning') is not null")
+    if not cur.fetchone()[0]:
+        return []
+    cur.execute(EARLY_WARNING_SQL)
+    return early_warning_table([dict(zip(EARLY_WARNING_FIELDS, r, strict=True)) for r in cur])
+
+
+def _signed(value) -> str:
+    """An error in p.p. with its sign, one decimal: +2,2 / -0,4 / 0,0 (never «-0,0»)."""
+    if value is None:
+        return "—"
+    shown = round(float(value), 1)
+    return ("+" if shown > 0 else "") + decimal_ru(shown + 0.0, 1)
+
+
+def early_warning_table(rows: list[dict]) -> list[str]:
+    """Seed 002's table «ДИАГНОСТИЧЕСКАЯ РАБОТА 3», computed: per subject the shares below
+    the minimum at each work, the forecast of the last work written (DR-02), the actual ЕГЭ
+    share of current-year graduates (ВТГ), the error in p.p. and the GIA-01 target — for the
+    latest year whose ЕГЭ is loaded, and (forecast only) for a later year without it.
+
+    ``rows``: region rows of marts.gia_early_warning as dicts (``EARLY_WARNING_FIELDS``)."""
+    by_year: dict[int, list[dict]] = {}
+    for row in rows:
+        by_year.setdefault(int(row["year"]), []).append(row)
+    with_ege = [y for y, rs in by_year.items() if any(r["actual_share"] is not None for r in rs)]
+    without = [y for y in by_year if y not in with_ege and (not with_ege or y > max(with_ege))]
+    years = ([max(with_ege)] if with_ege else []) + ([max(without)] if without else [])
+    if not years:
+        return []
+    lines = ["Диагностические работы и прогноз ЕГЭ (выпускники текущего года, регион)"]
+    for year in years:
+        lines += _early_warning_year(year, by_year[year], year in with_ege)
+    return lines
+
+
+def _early_warning_year(year: int, rows: list[dict], has_ege: bool) -> list[str]:
+    works = sorted({int(r["work_number"]) for r in rows})
+    subjects: dict[int, dict[int, dict]] = {}
+    names: dict[int, str] = {}
+    for r in rows:
+        subjects.setdefault(int(r["subject_code"]), {})[int(r["work_number"])] = r
+        names[int(r["subject_code"])] = _subject(r["subject_name"], r["subject_code"])
+    if has_ege:
+        title = f"  {year}: доля ниже минимального порога, %; прогноз — по последней ДР (DR-02)"
+    else:
+        title = f"  {year}: ЕГЭ ещё не загружен — только прогноз по последней ДР (DR-02), %"
+    lines = [title]
+    head = "".join(f"{'ДР' + str(w):>7}" for w in works)
+    head += f"{'прогноз':>9}{'ЕГЭ ВТГ':>9}{'ошибка':>8}{'цель':>7}"
+    if has_ege and len(works) > 1:
+        head += "   ошибка прогноза по " + "/".join(f"ДР{w}" for w in works) + ", п.п."
+    lines.append(f"  {'предмет':<26}{head}")
+    ordered = [c for c in SUBJECT_ORDER if c in subjects] + sorted(
+        c for c in subjects if c not in SUBJECT_ORDER
+    )
+    for code in ordered:
+        per_work = subjects[code]
+        last = per_work[max(per_work)]
+        cells = "".join(
+            f"{decimal_ru(per_work[w]['share_below_at_work'], 1) if w in per_work else '—':>7}"
+            for w in works
+        )
+        cells += f"{decimal_ru(last['forecast_share'], 1):>9}"
+        cells += f"{decimal_ru(last['actual_share'], 1):>9}"
+        cells += f"{_signed(last['error_pp']):>8}"
+        cells += f"{decimal_ru(last['target_value'], 2):>7}"
+        if has_ege and len(works) > 1:
+            errors = (_signed(per_work[w]["error_pp"]) if w in per_work else "—" for w in works)
+            cells += "   " + " / ".join(errors)
+        lines.append(f"  {names[code]:<26}{cells}")
     return lines
 
 

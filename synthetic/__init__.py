@@ -1,8 +1,8 @@
 """Synthetic region generator: a landing folder shaped like Хабаровский край.
 
 ``generate(out_dir, seed=42, scale=1.0)`` writes reference data, ФИС ГИА exports
-(ЕГЭ/ГВЭ-11, ОГЭ/ГВЭ-9), ФИС ОКО ВПР results and the school uploads (olympiads, career
-guidance) exactly per ``shared/spec/sources.md``.
+(ЕГЭ/ГВЭ-11, ОГЭ/ГВЭ-9), ФИС ОКО ВПР results, the school uploads (olympiads, career
+guidance) and the regional diagnostic works (ДР) exactly per ``shared/spec/sources.md``.
 
 Layout of the package (one module per concern, one writer per source):
 
@@ -13,7 +13,8 @@ Layout of the package (one module per concern, one writer per source):
 - ``ege``, ``oge`` (who sits what), ``gia_results``, ``sittings``, ``scales``, ``schedule``
   (results, retakes, scores, dates);
 - ``vpr``, ``olympiad``, ``career`` — ВПР works, competition results and school reports
-  (rows and their writers);
+  (rows and their writers); ``diagnostic`` — the diagnostic works of the ЕГЭ graduates,
+  scored against their own ЕГЭ results;
 - ``reference``, ``gia_export``, ``csv_format``, ``xlsx_format`` — the writers;
 - ``core.generate`` — the entry point.
 """

@@ -1,5 +1,5 @@
 """``python -m synthetic OUT_DIR [--seed N] [--scale X] [--no-errors]
-[--sources ege,oge,vpr,olympiad,career]``."""
+[--sources ege,oge,vpr,olympiad,career,diagnostic]``."""
 
 from __future__ import annotations
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from .career import CAREER_YEARS, career_rows, profile_choice, write_career
+from .diagnostic import diagnostic_rows, headline, write_diagnostic
 from .ege import ege_sittings
 from .gia_export import write_ege, write_oge
 from .oge import oge_sittings
@@ -19,7 +20,7 @@ from .vpr import VPR_YEARS, unobjective_schools, vpr_works, write_vpr
 
 EGE_YEARS: tuple[int, ...] = (2022, 2023, 2024)
 OGE_YEARS: tuple[int, ...] = (2020, 2021, 2022, 2023, 2024)
-SOURCES: tuple[str, ...] = ("ege", "oge", "vpr", "olympiad", "career")
+SOURCES: tuple[str, ...] = ("ege", "oge", "vpr", "olympiad", "career", "diagnostic")
 
 
 def generate(
@@ -36,7 +37,8 @@ def generate(
     Files: reference/{municipalities,schools,targets}.csv, fis_gia/ege/ege_<year>_<stage>.csv,
     fis_gia/oge/oge_<year>[_<municipality group>].csv, fis_oko/vpr/vpr_<year>_<АТЕ>.csv|.xlsx,
     uploads/olympiad/olimpiady_<АТЕ>_<2023-2024>.xlsx and
-    uploads/career/proforientatsiya_<АТЕ>_<2023-2024>.xlsx. Existing files of the same names
+    uploads/career/proforientatsiya_<АТЕ>_<2023-2024>.xlsx and
+    regional/diagnostic/dr_<year>_<n>.csv. Existing files of the same names
     are overwritten; nothing else in ``out_dir`` is touched. The output is a pure function of
     (seed, scale, inject_errors, years, sources): the same arguments give identical bytes.
     ``sources`` (a subset of ``SOURCES``) selects what besides the reference data is written;
@@ -44,8 +46,9 @@ def generate(
 
     ``scale`` multiplies the number of participants (schools stay ~350). With
     ``inject_errors`` the основной-stage ЕГЭ file of the last ЕГЭ year gets three invalid rows,
-    and one olympiad book and one career book each get layout mistakes and one invalid row
-    (all listed in the summary's ``injected_errors``) to exercise the quarantine.
+    the file of that year's last diagnostic work two, and one olympiad book and one career book
+    each get layout mistakes and one invalid row (all listed in the summary's
+    ``injected_errors``) to exercise the quarantine.
 
     Returns a small summary: files written with their data-row counts and encodings,
     participant and row counts, the injected errors, and the elapsed seconds.
@@ -71,20 +74,30 @@ def generate(
             rows["oge"] += len(sittings)
             participants["oge"][year] = int(sittings["person_id"].nunique())
     profile: dict[int, pd.Series] = {}
-    if "ege" in sources:
-        rows["ege"], participants["ege"] = 0, {}
+    if "ege" in sources or "diagnostic" in sources:
         last_ege = max(ege_years)
         for year in sorted(ege_years):
             sittings = ege_sittings(region, year)
-            written, injected = write_ege(
-                out, region, year, sittings, inject_errors and year == last_ege
-            )
-            files.update(written)
-            errors += injected
-            rows["ege"] += len(sittings) + len(injected)
-            participants["ege"][year] = int(sittings["person_id"].nunique())
-            if year in CAREER_YEARS:
-                profile[year] = profile_choice(sittings)
+            if "ege" in sources:
+                written, injected = write_ege(
+                    out, region, year, sittings, inject_errors and year == last_ege
+                )
+                files.update(written)
+                errors += injected
+                rows["ege"] = rows.get("ege", 0) + len(sittings) + len(injected)
+                participants.setdefault("ege", {})[year] = int(sittings["person_id"].nunique())
+                if year in CAREER_YEARS:
+                    profile[year] = profile_choice(sittings)
+            if "diagnostic" in sources:
+                # the year's 11th-graders, linked to their own ЕГЭ results (diagnostic.py)
+                dr = diagnostic_rows(region, year, sittings)
+                written, injected = write_diagnostic(
+                    out, region, year, dr, inject_errors and year == last_ege
+                )
+                files.update(written)
+                errors += injected
+                rows["diagnostic"] = rows.get("diagnostic", 0) + len(dr) + len(injected)
+                highlights.setdefault("diagnostic", {})[str(year)] = headline(dr)
 
     if "vpr" in sources:
         rows["vpr"] = 0

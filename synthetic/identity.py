@@ -21,6 +21,7 @@ KINDS: dict[str, int] = {
     "spo": 4,  # students of vocational colleges (ЕГЭ СПО)
     "ino11": 5,  # other ЕГЭ participants (ИНО)
     "errors": 6,  # persons of the deliberately invalid rows
+    "dr_errors": 7,  # persons of the deliberately invalid rows of the diagnostic works
 }
 _YEAR0 = 2015
 _YEARS_PER_KIND = 20

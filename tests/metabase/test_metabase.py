@@ -49,6 +49,8 @@ DASHBOARD_TITLES = {
     "Олимпиады и профориентация",
     "Рейтинг муниципалитетов и школ",
     "Целевые показатели",
+    "Раннее предупреждение",
+    "Показатели по группам школ",
 }
 
 
@@ -72,6 +74,8 @@ def test_specs_load_and_cover_the_dashboards():
     for code in [f"GIA-{i:02d}" for i in (1, 5, 6, 7, 8, 9)] + ["VPR-01", "VPR-02", "VPR-03"]:
         assert code in codes
     assert "marts.fct_vpr_objectivity_flags" in codes and "marts.territory_ratings" in codes
+    assert "DR-02" in codes and "marts.gia_early_warning" in codes
+    assert "marts.indicator_values_by_school_group" in codes
     assert "target_value" in codes
 
 
@@ -637,12 +641,23 @@ FAMILY_HAS_DATA = {
     "RNK": "select exists (select 1 from marts.territory_ratings)",
     "TGT": "select exists (select 1 from marts.indicator_values where target_value is not null)",
     "REF": "select true",
+    "DR": "select exists (select 1 from marts.gia_early_warning)",
+    "GRP": "select exists (select 1 from marts.indicator_values_by_school_group)",
 }
 # cards that may rightly be empty although their family has data
 EXPECT_ROWS_WHEN = {
     "cards/vpr/objectivity_flags": "select exists (select 1 from marts.fct_vpr_objectivity_flags)",
     "cards/olympiad/pass_score_reach": (
         "select exists (select 1 from marts.fct_olympiad_pass_score_reach)"
+    ),
+    "cards/early_warning/forecast_vs_actual": (
+        "select exists (select 1 from marts.gia_early_warning where actual_share is not null"
+        " and territory_level = 'region' and subject_code = 1)"
+    ),
+    "cards/early_warning/schools_forecast": (
+        "select exists (select 1 from marts.indicator_values where indicator_code = 'DR-02'"
+        " and territory_level = 'school' and subject_code = 1"
+        " and year = (select max(year) from marts.gia_early_warning))"
     ),
     "cards/olympiad/regional_winners_by_subject": (
         "select exists (select 1 from marts.indicator_values"
@@ -685,6 +700,8 @@ def filter_values(marts_dsn) -> dict:
         "municipality": munis[0][0],
         "subject": "Русский язык",
         "grade": grades[0][0] if grades else 4,
+        "school_group_kind": "ШНОР",
+        "school_group": "да",
     }
 
 

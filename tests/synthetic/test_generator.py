@@ -52,6 +52,7 @@ CAREER_FILES = {
     for a in MUNICIPALITY_CODES
 }  # fmt: skip
 VPR_STEMS = {f"fis_oko/vpr/vpr_{y}_{a}" for y in UPLOAD_YEARS for a in MUNICIPALITY_CODES}
+DR_FILES = {f"regional/diagnostic/dr_{y}_{n}.csv" for y in (2022, 2023, 2024) for n in (1, 2, 3)}
 
 
 def decode(raw: bytes) -> tuple[str, str]:
@@ -143,7 +144,7 @@ def test_layout_and_headers(landing):
     assert {w.rsplit(".", 1)[0] for w in vpr} == VPR_STEMS and len(vpr) == len(VPR_STEMS)
     assert {w.rsplit(".", 1)[1] for w in vpr} == {"csv", "xlsx"}
     assert sum(w.endswith(".xlsx") for w in vpr) < sum(w.endswith(".csv") for w in vpr)
-    assert written == GIA_FILES | vpr | OLYMPIAD_FILES | CAREER_FILES
+    assert written == GIA_FILES | vpr | OLYMPIAD_FILES | CAREER_FILES | DR_FILES
     for rel in GIA_FILES:
         header = read_csv(out / rel).columns.tolist()
         if rel.startswith("fis_gia/ege/"):
@@ -234,7 +235,8 @@ def test_determinism(tmp_path):
     other = file_hashes(c)
     for rel in ("fis_gia/ege/ege_2024_osnovnoy.csv", "fis_oko/vpr/vpr_2024_01.csv",
                 "uploads/olympiad/olimpiady_01_2023-2024.xlsx",
-                "uploads/career/proforientatsiya_01_2023-2024.xlsx"):  # fmt: skip
+                "uploads/career/proforientatsiya_01_2023-2024.xlsx",
+                "regional/diagnostic/dr_2024_1.csv"):  # fmt: skip
         assert hashes[rel] != other[rel], rel
 
 
@@ -772,3 +774,176 @@ def test_career_reports(landing, career, school_codes, oge, ege):
     assert (levels_2023 == "").mean() > 0.4  # the model applies from 1 September 2023
     car03 = c["voc"].sum() / (c["g9"] + c["g11"]).sum()
     assert 0.1 < car03 < 0.45
+
+
+# ------------------------------------------------------------------ diagnostic works (ДР)
+MAIN_SUBJECTS = (22, 2, 1, 3, 4, 6)  # the subjects of seed 002's table
+
+
+def min_scores() -> dict[tuple[int, int], int]:
+    """(year, subject) → Rosobrnadzor minimum, from the dbt seed the marts use."""
+    seed = pd.read_csv(Path(__file__).resolve().parents[2] / "dbt_project/seeds/min_scores.csv")
+    return {(int(r.year), int(r.subject_code)): int(r.min_score) for r in seed.itertuples()}
+
+
+def below_minimum(frame: pd.DataFrame, year_col: str = "year") -> pd.Series:
+    """indicators.md: test score < minimum of that year (latest seed year not after it);
+    base mathematics: mark 2."""
+    minimum = min_scores()
+    years = sorted({y for y, _ in minimum})
+    seed_year = frame[year_col].map(lambda y: max(s for s in years if s <= y))
+    limit = pd.Series(
+        [minimum.get((y, s), 0) for y, s in zip(seed_year, frame["subject"], strict=True)],
+        index=frame.index,
+    )
+    return (frame["subject"] == 22) & (frame["mark"] == 2) | (frame["subject"] != 22) & (
+        frame["test"] < limit
+    )
+
+
+def read_parsed(paths: list[Path], source: str) -> tuple[pd.DataFrame, set[tuple[str, int]]]:
+    """Rows of the files as the pipeline reads them (ingestion.read, same key for every
+    source): the accepted rows, and (file, source_row) of the rows it would quarantine."""
+    from ingestion.read import open_source
+
+    frames, rejected = [], set()
+    for path in paths:
+        with open_source(path, SOURCES[source]) as src:
+            assert not src.header.unknown, path.name
+            for chunk, _ in src.chunks(b"test-secret"):
+                bad = chunk["_reject_reason"].notna()
+                rel = path.relative_to(path.parents[2]).as_posix()
+                rejected |= {(rel, int(r)) for r in chunk.loc[bad, "source_row"]}
+                frames.append(chunk[~bad].assign(file=path.name))
+    df = pd.concat(frames, ignore_index=True)
+    for col in ("year", "subject_code", "test_score", "mark", "primary_score", "work_number"):
+        if col in df:
+            df[col] = pd.to_numeric(df[col]).astype("Int64")
+    return df.rename(columns={"subject_code": "subject", "test_score": "test"}), rejected
+
+
+@pytest.fixture(scope="session")
+def dr_parsed(landing):
+    out, _ = landing
+    return read_parsed(sorted((out / "regional/diagnostic").glob("*.csv")), "diagnostic")
+
+
+@pytest.fixture(scope="session")
+def dr_linked(landing, dr_parsed):
+    """ДР rows of students who wrote the work, with the same student's best ЕГЭ result in the
+    subject (ВТГ, form ЕГЭ), matched by person_key after pseudonymisation."""
+    out, _ = landing
+    ege_rows, _ = read_parsed(sorted((out / "fis_gia/ege").glob("*.csv")), "ege")
+    valid = ege_rows[
+        (ege_rows["status"] == "действителен")
+        & (ege_rows["form"] == "ЕГЭ")
+        & (ege_rows["category"] == "ВТГ")
+    ]
+    valid = valid.assign(below=below_minimum(valid))
+    # best of retakes: below only if every valid sitting was below
+    best = valid.groupby(["person_key", "year", "subject"], as_index=False)["below"].min()
+    dr, _ = dr_parsed
+    wrote = dr[dr["status"] == "выполнял"].copy()
+    wrote["below_dr"] = below_minimum(wrote)
+    merged = wrote.merge(
+        best.rename(columns={"below": "below_ege"}),
+        on=["person_key", "year", "subject"],
+        how="left",
+    )
+    return merged
+
+
+def test_diagnostic_files(landing, dr_parsed, school_codes):
+    out, summary = landing
+    dr, rejected = dr_parsed
+    files = {r: i for r, i in summary["files"].items() if r.startswith("regional/")}
+    assert set(files) == DR_FILES
+    encodings = set()
+    for rel, info in files.items():
+        raw = (out / rel).read_bytes()
+        encoding, text = decode(raw)
+        encodings.add(encoding)
+        header = text.splitlines()[0].split(";")
+        assert sorted(header) == sorted(SOURCES["diagnostic"].headers), rel
+        assert info["rows"] == len(text.splitlines()) - 1
+    assert encodings == {"cp1251", "utf-8", "utf-8-sig"}
+    # the reader quarantines exactly the deliberately invalid rows (two, in the last work)
+    injected = {
+        (e["file"], e["source_row"])
+        for e in summary["injected_errors"]
+        if e["file"].startswith("regional/")
+    }
+    assert len(injected) == 2 and rejected == injected
+    assert len(dr) == sum(i["rows"] for i in files.values()) - 2
+    assert set(dr["work_number"]) == {1, 2, 3}
+    assert (dr["school_year"] == (dr["year"] - 1).astype(str) + "/" + dr["year"].astype(str)).all()
+    assert set(dr["year"]) == {2022, 2023, 2024}
+    assert dr["school_code"].isin(school_codes).all()
+    dates = pd.to_datetime(dr["work_date"])
+    season = {1: {9, 10, 11}, 2: {12, 1, 2}, 3: {3, 4, 5}}
+    for work, months in season.items():
+        assert set(dates[dr["work_number"] == work].dt.month) <= months, work
+    wrote = dr["status"] == "выполнял"
+    assert 0.03 < (~wrote).mean() < 0.1
+    assert dr.loc[~wrote, ["primary_score", "test", "mark"]].isna().all().all()
+    base = dr["subject"] == 22
+    assert dr.loc[wrote & base, "mark"].between(2, 5).all() and dr.loc[base, "test"].isna().all()
+    assert dr.loc[wrote & ~base, "test"].between(0, 100).all()
+    assert dr.loc[~base, "mark"].isna().all()
+    assert not dr.duplicated(["person_key", "year", "work_number", "subject"]).any()
+    # every ЕГЭ subject of the graduates is written, ~5,000 graduates a year
+    assert set(dr["subject"]) >= {1, 2, 22, 3, 4, 5, 6, 7, 8, 9, 12, 18}
+    persons = dr.groupby("year")["person_key"].nunique()
+    assert persons.between(4_500, 5_600).all(), persons.to_dict()
+
+
+def test_diagnostic_links_to_the_ege(dr_linked):
+    linked = dr_linked["below_ege"].notna()
+    # almost every student who wrote the work has an ЕГЭ result in the subject; a few do not
+    assert 0.95 < linked.mean() < 0.995, linked.mean()
+    assert (~linked).sum() > 100
+
+
+@pytest.mark.parametrize("year", [2022, 2023, 2024])
+def test_diagnostic_shares_fall_and_end_near_the_ege(dr_linked, year):
+    part = dr_linked[dr_linked["year"] == year]
+    shares = part.groupby(["subject", "work_number"])["below_dr"].mean().unstack() * 100
+    counts = part.groupby("subject").size()
+    big = counts[counts >= 600].index
+    assert set(MAIN_SUBJECTS) <= set(big)
+    for subject in big:
+        dr1, dr2, dr3 = shares.loc[subject, [1, 2, 3]]
+        assert dr1 > dr2 > dr3, (subject, dr1, dr2, dr3)
+        linked = part[(part["subject"] == subject) & (part["work_number"] == 3)]
+        ege = 100 * linked["below_ege"].dropna().astype(bool).mean()
+        assert ege <= dr3 <= ege + 5, (subject, dr3, ege)
+    # seed 002's table: chemistry ~44 → 19 → 5, profile mathematics ~24 → … → 3
+    assert 30 < shares.loc[4, 1] < 50 and 15 < shares.loc[2, 1] < 30
+
+
+@pytest.mark.parametrize("year", [2023, 2024])
+def test_weak_at_dr1_is_more_often_below_at_the_ege(dr_linked, year):
+    part = dr_linked[
+        (dr_linked["year"] == year)
+        & (dr_linked["work_number"] == 1)
+        & dr_linked["below_ege"].notna()
+    ]
+    part = part.assign(below_ege=part["below_ege"].astype(bool))
+    for subject in MAIN_SUBJECTS:
+        s = part[part["subject"] == subject]
+        p1 = s.loc[s["below_dr"], "below_ege"].mean()
+        p0 = s.loc[~s["below_dr"], "below_ege"].mean()
+        assert p1 > 2 * p0, (subject, p1, p0)
+    weak = part.loc[part["below_dr"], "below_ege"].mean()
+    strong = part.loc[~part["below_dr"], "below_ege"].mean()
+    assert weak > 0.15 and strong < 0.05, (weak, strong)
+
+
+def test_diagnostic_draws_its_own_random_streams(tmp_path):
+    """The diagnostic works change no other file; without ЕГЭ the same ДР are written."""
+    gia, dr = tmp_path / "gia", tmp_path / "dr"
+    generate(gia, seed=7, scale=0.1, sources=("ege", "diagnostic"))
+    generate(dr, seed=7, scale=0.1, sources=("diagnostic",))
+    assert file_hashes(dr, ("fis_gia/",)) == {}
+    assert file_hashes(gia, ("regional/",)) == file_hashes(dr, ("regional/",))
+    assert len(file_hashes(dr, ("regional/",))) == 9
