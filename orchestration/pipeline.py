@@ -114,9 +114,6 @@ def discover(landing: Path) -> tuple[dict[str, list[Path]], list[Path]]:
 
 
 # Folders of the contract this version does not load yet (their files are reported).
-NOT_YET_LOADED = {"regional/diagnostic": "региональные диагностические работы"}
-
-
 def outside_sources(landing: Path) -> list[tuple[Path, str]]:
     """Files of the landing folder that belong to no source this version loads — each with
     the reason it is skipped. Links are never followed (os.walk does not enter them); a
@@ -138,13 +135,9 @@ def outside_sources(landing: Path) -> list[tuple[Path, str]]:
             if name.startswith("."):
                 continue
             path = Path(top) / name
-            title = NOT_YET_LOADED.get(folder)
-            reason = (
-                f"источник «{title}» ({folder}) этой версией ещё не загружается"
-                if title
-                else "файл вне папок источников по контракту (см. sources.md, «Landing layout»)"
+            out.append(
+                (path, "файл вне папок источников по контракту (см. sources.md, «Landing layout»)")
             )
-            out.append((path, reason))
     return out
 
 

@@ -105,9 +105,9 @@ def build_landing(root: Path, outside: Path) -> None:
     lines[2] += ";лишнее;ещё"
     good_lines.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
 
-    # contract folders this version does not load, and a file outside every folder
-    (root / "regional/diagnostic").mkdir(parents=True)
-    (root / "regional/diagnostic/dr_2024.csv").write_text("Учебный год;Номер ДР\n", "utf-8")
+    # a folder the contract does not name, and a file outside every folder
+    (root / "regional/other").mkdir(parents=True)
+    (root / "regional/other/dr_2024.csv").write_text("Учебный год;Номер ДР\n", "utf-8")
     (root / "readme.txt").write_text("пояснения поставщика", encoding="utf-8")
 
     career = root / "uploads/career"
@@ -194,7 +194,7 @@ def test_parser_and_zip_errors_are_told_in_russian(hostile):
 
 def test_files_outside_loaded_sources_are_reported_not_silently_ignored(hostile):
     for rel, text in (
-        ("regional/diagnostic/dr_2024.csv", "ещё не загружается"),
+        ("regional/other/dr_2024.csv", "вне папок источников"),
         ("readme.txt", "вне папок источников"),
     ):
         _, status, message = load_of(hostile, rel)
