@@ -23,7 +23,8 @@ venv: $(STAMP) ## create .venv and install the pinned requirements
 demo: $(STAMP) ## synthetic region through the whole pipeline (via Airflow), summary in Russian
 	$(BIN)/edu-dwh demo
 
-test: $(STAMP) ## the full test suite (what CI runs)
+test: $(STAMP) ## the full test suite (what CI runs); installs Chromium for the report tests where missing
+	tests/setup/ensure_chromium.sh
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP) ## ruff lint + format check

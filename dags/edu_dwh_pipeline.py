@@ -93,6 +93,13 @@ def edu_dwh_pipeline():
 
         return publish_run(dwh_run)["message"]
 
+    @task
+    def report_pack(published: str) -> int:
+        """After publishing: the municipality report pack of the latest year."""
+        from orchestration.report_pack import write_municipal_pack
+
+        return len(write_municipal_pack())
+
     @task(trigger_rule=TriggerRule.ONE_FAILED, retries=0)
     def close_failed_run() -> None:
         """Some task failed: the run is closed as failed (published marts untouched), and
@@ -115,6 +122,7 @@ def edu_dwh_pipeline():
     published = publish(dwh_run)
     built = transform(dwh_run)
     loaded >> built >> published
+    report_pack(published)  # the run is already published: a failure here unpublishes nothing
     loaded >> told
     [dwh_run, *loaders, loaded, built, published] >> close_failed_run()
 

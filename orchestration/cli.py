@@ -1,4 +1,4 @@
-"""`edu-dwh` command line: run, loads, withdraw, generate, demo, templates, summary.
+"""`edu-dwh` command line: run, loads, withdraw, generate, demo, templates, summary, report.
 
 Exit codes of `run`: 0 published; 1 a blocking check or dbt failed (nothing published, the
 previous marts stay); 3 published, but some files were rejected; 4 the warehouse is busy
@@ -238,7 +238,37 @@ def cmd_demo(args) -> int:
         return rc
     print("3/3 Итоги", flush=True)
     print_summary(demo=True)  # the demo's synthetic region: published reference shown
+    _print_pack_location()
     print(f"Общее время демо: {time.monotonic() - t0:.0f} с")
+    return 0
+
+
+def _print_pack_location() -> None:
+    """Where the DAG's report_pack task wrote the municipality notes (the demo's last lines)."""
+    from orchestration.report_pack import latest_pack
+
+    pack = latest_pack()
+    if pack is None:
+        print("Справки для муниципалитетов не сформированы (нет опубликованных витрин).")
+        return
+    notes = sorted(pack.glob("*.html"))
+    print(f"Справки для муниципалитетов ({len(notes)} файлов HTML, печать в PDF — A4): {pack}")
+
+
+def cmd_report(args) -> int:
+    from orchestration.report_pack import write_municipal_pack
+
+    try:
+        written = write_municipal_pack(args.year, args.municipality, args.out)
+    except LookupError as exc:
+        print(f"ОШИБКА: {exc}", file=sys.stderr)
+        return 2
+    if not written:
+        print("ОШИБКА: витрины ещё не построены: справки не из чего составить", file=sys.stderr)
+        return 2
+    for path in written:
+        print(f"Справка: {path}")
+    print(f"Всего справок: {len(written)} ({args.out})")
     return 0
 
 
@@ -301,6 +331,14 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("templates", help="write the blank XLSX templates schools fill in")
     p.add_argument("--out", required=True, type=Path)
     p.set_defaults(func=cmd_templates)
+
+    p = sub.add_parser(
+        "report", help="the municipality report pack: one HTML note per municipality + region"
+    )
+    p.add_argument("--year", type=int, required=True)
+    p.add_argument("--municipality", help="Код АТЕ: only this municipality's note")
+    p.add_argument("--out", required=True, type=Path)
+    p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("summary", help="print the Russian summary of the published marts")
     p.set_defaults(func=cmd_summary)

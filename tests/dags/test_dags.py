@@ -42,6 +42,8 @@ def test_tags_retries_and_order(dagbag):
     told = dag.get_task("feedback")
     assert told.upstream_task_ids == {"prepare", "load"} and told.trigger_rule == "all_done"
     assert dag.get_task("publish").upstream_task_ids >= {"transform"}
+    # the municipality report pack follows publishing (the published marts are its input)
+    assert dag.get_task("report_pack").upstream_task_ids == {"publish"}
     closer = dag.get_task("close_failed_run")
     assert closer.trigger_rule == "one_failed"
     assert {"prepare", "load", "transform", "publish"} <= closer.upstream_task_ids
