@@ -108,7 +108,7 @@ def _nice_step(span: float, ticks: int = 4) -> float:
 
 
 def _tick_label(value: float, step: float) -> str:
-    digits = 0 if step >= 1 else (1 if step >= 0.1 else 2)
+    digits = 0 if float(step).is_integer() else (1 if float(step * 10).is_integer() else 2)
     return f"{value:.{digits}f}".replace(".", ",")
 
 

@@ -618,7 +618,7 @@ class Note:
                     change = Txt(signed_ru(delta, digits), _change_tone(delta, last["direction"]))
                 rows.append([Txt(ind.title), Txt(who), *cells, change])
         head = ["Показатель", "", *[str(y) for y in years], f"Изменение {years[0]}→{years[-1]}"]
-        return {"charts": chart_list, "table": {"head": head, "rows": rows}}
+        return {"charts": chart_list, "table": {"title": "", "head": head, "rows": rows}}
 
     def attention(self) -> dict:
         wh = self.wh
@@ -855,11 +855,8 @@ class Note:
 
     def context(self) -> dict:
         name = self.short_name
-        title = (
-            f"Аналитическая справка о качестве образования: {name}, {self.year} год"
-            if not self.is_region
-            else f"Аналитическая справка о качестве образования: {name} (регион), {self.year} год"
-        )
+        where = name if not self.is_region or name == "Регион" else f"{name} (регион)"
+        title = f"Аналитическая справка о качестве образования: {where}, {self.year} год"
         key = [
             t
             for t in (
