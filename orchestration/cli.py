@@ -1,8 +1,10 @@
-"""`edu-dwh` command line: run, loads, withdraw, generate, demo, templates, summary, report.
+"""`edu-dwh` command line: run, loads, withdraw, generate, demo, templates, summary, report,
+explain.
 
 Exit codes of `run`: 0 published; 1 a blocking check or dbt failed (nothing published, the
 previous marts stay); 3 published, but some files were rejected; 4 the warehouse is busy
-with another run (nothing done). `withdraw`: 0 done; 2 no such file; 4 busy."""
+with another run (nothing done). `withdraw`: 0 done; 2 no such file; 4 busy. `explain`: 0 the
+card; 2 unknown indicator, no matching row, or several (the missing option is named)."""
 
 from __future__ import annotations
 
@@ -272,6 +274,24 @@ def cmd_report(args) -> int:
     return 0
 
 
+def cmd_explain(args) -> int:
+    from reporting.lineage import ExplainError, card_lines, explain, write_card_html
+
+    try:
+        card = explain(
+            args.code, args.year, args.territory, subject_code=args.subject,
+            participant_category=args.category, exam=args.exam, grade=args.grade,
+            breakdown_key=args.breakdown,
+        )  # fmt: skip
+    except ExplainError as exc:
+        print(f"ОШИБКА: {exc}", file=sys.stderr)
+        return 2
+    print("\n".join(card_lines(card)))
+    if args.html:
+        print(f"Карточка: {write_card_html(card, args.html)}")
+    return 0
+
+
 def cmd_templates(args) -> int:
     from reporting.upload_templates import write_templates
 
@@ -339,6 +359,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--municipality", help="Код АТЕ: only this municipality's note")
     p.add_argument("--out", required=True, type=Path)
     p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("explain", help="where one published indicator value comes from")
+    p.add_argument("code", help="indicator code, e.g. GIA-01")
+    p.add_argument("--year", type=int, required=True)
+    p.add_argument("--territory", required=True, help="00 (region), Код АТЕ or Код ОО")
+    p.add_argument("--subject", type=int, help="subject code")
+    p.add_argument("--category", help="participant category: ВТГ, ВПЛ, СПО, ИНО, все")
+    p.add_argument("--exam", help="ЕГЭ, ОГЭ, ГВЭ")
+    p.add_argument("--grade", type=int, help="grade (ВПР)")
+    p.add_argument("--breakdown", help="breakdown_key (GIA-09 level, VPR-03 kind, …)")
+    p.add_argument("--html", type=Path, help="also write the card as an HTML page here")
+    p.set_defaults(func=cmd_explain)
 
     p = sub.add_parser("summary", help="print the Russian summary of the published marts")
     p.set_defaults(func=cmd_summary)

@@ -84,6 +84,8 @@ def write_audit_report(run_id: int | None = None, out: Path | None = None) -> Pa
         )
         row_events = cur.fetchall()
 
+    out = out or data_docs_dir() / "audit.html"
+    cards = _value_cards(out)
     paths = {r[0]: r[2] for r in loads}
     facts = []
     if run:
@@ -112,8 +114,9 @@ def write_audit_report(run_id: int | None = None, out: Path | None = None) -> Pa
         detail = f"строки файла: {rows_txt}" + (f"; изменены: {changed}" if changed else "")
         replacements.append((ru(REPLACEMENT_EVENT_RU, event), old_rel, new_rel, count, detail))
     return write_page(
-        out or data_docs_dir() / "audit.html",
+        out,
         "audit.html",
+        cards=cards,
         title=f"Проверка данных: запуск №{run_id}",
         run=facts,
         loads=files,
@@ -134,3 +137,16 @@ def write_audit_report(run_id: int | None = None, out: Path | None = None) -> Pa
             for load_id, suite, severity, column, message, unexpected, total in checks
         ],  # fmt: skip
     )
+
+
+def _value_cards(audit_page: Path) -> list[tuple[str, str]]:
+    """Lineage cards (reporting/lineage.py) of the region and municipality rows of the
+    rating-set indicators of the latest year, written beside the audit page into cards/;
+    returns (label, relative link) for its index. None before the marts are built."""
+    from reporting.lineage import write_rating_set_cards
+
+    with db.transaction() as conn, conn.cursor() as cur:
+        cur.execute("select to_regclass('marts.indicator_row_sources')")
+        if cur.fetchone()[0] is None:
+            return []
+        return write_rating_set_cards(cur, audit_page.parent / "cards", audit_page)

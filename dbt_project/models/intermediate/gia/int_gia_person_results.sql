@@ -1,7 +1,8 @@
 -- The selected results of each attributed participant: one row per result
 -- (int_gia_results_selected) with the person's attributed municipality, school and category
 -- (int_gia_persons_attributed) instead of the result's own. The facts of the person-level
--- indicators (GIA-05 … 10, 13).
+-- indicators (GIA-05 … 10, 13). load_id: the load of the result's best sitting (lineage,
+-- int_gia_row_sources).
 
 with
 
@@ -27,7 +28,8 @@ person_results as (
         results.test_score,
         results.is_test_scored,
         results.mark,
-        results.is_below_min
+        results.is_below_min,
+        results.load_id
     from persons
     inner join results
         on
