@@ -391,11 +391,8 @@ def _relative(target: Path | None, page: Path) -> str | None:
 
 def write_rating_set_cards(cur, out_dir: Path, audit_page: Path | None) -> list[tuple[str, str]]:
     """Cards of the region and municipality rows of the rating-set indicators (seed
-    rating_set) of the latest year; returns (label, file name relative to out_dir's parent)."""
-    cur.execute("select max(year) from marts.indicator_values")
-    year = cur.fetchone()[0]
-    if year is None:
-        return []
+    rating_set), each indicator's latest year; returns (label, link relative to out_dir's
+    parent)."""
     cols = ", ".join(f"v.{c}" for c in KEY_COLUMNS)
     cur.execute(
         f"select v.* from marts.indicator_values v join reference.rating_set s"
@@ -405,10 +402,11 @@ def write_rating_set_cards(cur, out_dir: Path, audit_page: Path | None) -> list[
         " and coalesce(s.participant_category, '') = coalesce(v.participant_category, '')"
         " and coalesce(s.grade, -1) = coalesce(v.grade, -1)"
         " and coalesce(s.breakdown_key, '') = coalesce(v.breakdown_key, '')"
-        " where v.year = %s and v.territory_level in ('region', 'municipality')"
+        " where v.year = (select max(w.year) from marts.indicator_values w"
+        " where w.indicator_code = v.indicator_code)"
+        " and v.territory_level in ('region', 'municipality')"
         " and exists (select 1 from marts.indicator_row_sources r where r.indicator_code ="
-        f" v.indicator_code) order by {cols}",
-        (year,),
+        f" v.indicator_code) order by {cols}"
     )
     names = [d[0] for d in cur.description]
     rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
