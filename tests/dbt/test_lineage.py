@@ -296,3 +296,14 @@ def test_audit_page_links_the_cards_of_the_rating_set_rows(warehouse, tmp_path):
     card = (tmp_path / "cards" / "GIA-01_2023_municipality_01_ЕГЭ_2_все.html").read_text()
     assert "fis_gia/ege/ege_2023_math.csv" in card
     assert 'href="../audit.html"' in card
+
+
+def test_every_model_and_column_documented(warehouse):
+    """The folder-yml rule of test_dbt_build.py, on this build (the lineage models included)."""
+    from tests.dbt.test_dbt_build import _check_every_model_and_column_documented
+
+    conn = psycopg2.connect(warehouse[0])
+    try:
+        _check_every_model_and_column_documented(conn)
+    finally:
+        conn.close()
