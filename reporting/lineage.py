@@ -331,7 +331,7 @@ def card_lines(card: Card) -> list[str]:
         else:
             head.append(f"    отклонено строк {where}: 0")
         if f.corrected_later:
-            head += [f"    исправлено позднее файлом {p}: {n} строк" for p, n in f.corrected_later]
+            head += [f"    исправлено позднее файлом {p} строк: {n}" for p, n in f.corrected_later]
         if f.corrected_earlier:
             head += [f"    исправил строки файла {p}: {n}" for p, n in f.corrected_earlier]
         if f.checks_total:

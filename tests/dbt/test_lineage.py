@@ -235,7 +235,7 @@ def test_explain_card_of_gia01_municipality_maths_graduates(warehouse, capsys, t
     assert "учтено в строке: 6" in part10
     # two quarantined rows in municipality 01; the one of municipality 02 is not counted
     assert "отклонено строк по территории: 2 (Тестовый балл вне диапазона 0–100 — 2)" in part10
-    assert "исправлено позднее файлом fis_gia/ege/ege_2023_math.csv: 1 строк" in part10
+    assert "исправлено позднее файлом fis_gia/ege/ege_2023_math.csv строк: 1" in part10
     assert "проверки Great Expectations: 2 из 3 пройдены" in part10
     assert "не пройдена — warning: ege.accepted · expect_table_row_count (test_score)" in part10
     assert "учтено в строке: 5" in part11
