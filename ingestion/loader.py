@@ -24,6 +24,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import psycopg2
 
@@ -228,6 +229,61 @@ def reject_link(conn, run_id: int, path: Path, rel_path: str) -> LoadResult:
 
 def _copy_frame(conn, table: str, frame, load_id: int) -> None:
     """COPY a parsed chunk (text format; values escaped here, NULL = \\N)."""
+    cols = ", ".join(["load_id", *frame.columns])
+    buf = io.StringIO(copy_text(frame, load_id))
+    with conn.cursor() as cur:
+        cur.copy_expert(f"copy {table} ({cols}) from stdin with (format text)", buf)
+
+
+_NULL = "\\N"
+
+
+def copy_text(frame: pd.DataFrame, load_id: int) -> str:
+    """The chunk as COPY text: `load_id` first, tab-separated, NULL = \\N, backslash, tab,
+    line feed and carriage return escaped. Values are joined as they are; whether any of
+    them needed escaping is decided by counting separators and backslashes in the joined
+    text (exact: each row has one line feed and len(columns) tabs, each NULL one
+    backslash), so the escaping pass runs only for a chunk that needs it."""
+    n = len(frame)
+    if not n:
+        return ""
+    columns = [_text_column(frame[c]) for c in frame.columns]
+    if any(c is None for c in columns):  # a dtype the parser does not produce: as before
+        return _copy_text_pandas(frame, load_id)
+    nulls = sum(nc for _, nc in columns)
+    arrays = [[str(load_id)] * n, *(a for a, _ in columns)]
+    try:
+        text = "\n".join(map("\t".join, zip(*arrays, strict=True))) + "\n"
+    except TypeError:  # a value that is not a str (to_csv would write str(value))
+        return _copy_text_pandas(frame, load_id)
+    if (
+        text.count("\t") == n * (len(arrays) - 1)
+        and text.count("\n") == n
+        and "\r" not in text
+        and text.count("\\") == nulls
+    ):
+        return text
+    return _copy_text_pandas(frame, load_id)
+
+
+def _text_column(values: pd.Series) -> tuple[list[str], int] | None:
+    """(the column's values as COPY text, unescaped, NULL = \\N; number of NULLs), or None
+    for a dtype to leave to pandas."""
+    if isinstance(values.dtype, np.dtype) and values.dtype.kind in "iu":  # source_row
+        return values.astype(str).tolist(), 0
+    if values.dtype != object and not pd.api.types.is_string_dtype(values):
+        return None
+    isna = values.isna().to_numpy()
+    items = values.to_numpy(dtype=object, na_value=None)
+    nulls = int(isna.sum())
+    if nulls:
+        items = items.copy()
+        items[isna] = _NULL
+    return items.tolist(), nulls
+
+
+def _copy_text_pandas(frame: pd.DataFrame, load_id: int) -> str:
+    """COPY text through pandas' CSV writer, escaping the columns that need it."""
     frame = frame.copy()
     frame.insert(0, "load_id", load_id)
     for col in frame.columns:
@@ -240,12 +296,9 @@ def _copy_frame(conn, table: str, frame, load_id: int) -> None:
                 )
     buf = io.StringIO()
     frame.to_csv(
-        buf, sep="\t", header=False, index=False, na_rep="\\N", quoting=3, lineterminator="\n"
+        buf, sep="\t", header=False, index=False, na_rep=_NULL, quoting=3, lineterminator="\n"
     )
-    buf.seek(0)
-    cols = ", ".join(frame.columns)
-    with conn.cursor() as cur:
-        cur.copy_expert(f"copy {table} ({cols}) from stdin with (format text)", buf)
+    return buf.getvalue()
 
 
 def _finish(conn, load_id: int, status: str, message: str, **counts) -> None:

@@ -68,7 +68,16 @@ class _Reasons:
 def _parse_number(values: pd.Series) -> pd.Series:
     """Numbers as people type them: spaces (also non-breaking) as thousands separators, a
     decimal comma. Plain numbers are parsed in one pass; only the values that fail are
-    cleaned and parsed again (the result is the same as cleaning every value)."""
+    cleaned and parsed again (the result is the same as cleaning every value). A column
+    with few distinct values (years, codes, scores) parses each distinct value once."""
+    codes, distinct = pd.factorize(values.to_numpy(dtype=object))
+    if len(distinct) * 4 <= len(values) and not (codes < 0).any():
+        nums = _parse_numbers(pd.Series(distinct, dtype=values.dtype))
+        return pd.Series(nums.to_numpy()[codes], index=values.index)
+    return _parse_numbers(values)
+
+
+def _parse_numbers(values: pd.Series) -> pd.Series:
     nums = pd.to_numeric(values.where(values != ""), errors="coerce")
     retry = nums.isna() & (values != "")
     if retry.any():
@@ -248,17 +257,27 @@ def _pseudonymise(raw, by_contract, out, reasons, secret) -> None:
         name = by_contract.get(header)
         return raw[name].astype(str) if name else pd.Series("", index=raw.index)
 
+    def values(header: str) -> list[str] | None:
+        name = by_contract.get(header)
+        return None if name is None else raw[name].astype(str).to_numpy(dtype=object).tolist()
+
     snils = col("СНИЛС")
-    keys = person_keys(secret, snils, col("Серия документа"), col("Номер документа"))
+    keys = person_keys(
+        secret, values("СНИЛС"), values("Серия документа"), values("Номер документа")
+    )
     out["person_key"] = pd.Series(keys, index=raw.index).where(lambda s: s != "", None)
     with_documents = "Серия документа" in by_contract
+    missing = out["person_key"].isna()
+    if not missing.any():
+        return
+    snils = snils[missing]  # the reasons concern rows without a key only
     digits = snils.str.replace(r"\D+", "", regex=True)
     # a СНИЛС is 11 digits once spaces and hyphens are removed; anything else is not one
     # (the value itself is never quoted: it is personal data)
     malformed = (snils.str.strip() != "") & (
         (digits.str.len() != 11) | snils.str.contains(r"[^\d\s-]", regex=True)
     )
-    missing = out["person_key"].isna()
+    malformed = malformed.reindex(raw.index, fill_value=False)
     reasons.add(
         missing & malformed,
         "«СНИЛС» не из 11 цифр, а серии и номера документа нет — участника нельзя идентифицировать"
@@ -278,10 +297,24 @@ def parsed_chunks(
 ) -> Iterator[tuple[pd.DataFrame, int]]:
     """(parsed chunk, rows read in it) for each frame of raw rows; fully blank rows dropped."""
     for chunk in frames:
-        data_cols = [c for c in chunk.columns if c != NOTE_COLUMN]
-        # blank once stripped ⇔ empty or only whitespace (str.strip and str.isspace agree)
-        text = chunk[data_cols].astype(str)
-        blank = ((text == "") | text.apply(lambda s: s.str.isspace())).all(axis=1)
-        chunk = chunk[~blank]
+        blank = _blank_rows(chunk)
+        if blank.any():
+            chunk = chunk[~blank]
         if len(chunk):
             yield parse_chunk(chunk, header, spec, secret), len(chunk)
+
+
+def _blank_rows(chunk: pd.DataFrame) -> pd.Series:
+    """Rows whose every data cell is blank once stripped (empty or only whitespace:
+    str.strip and str.isspace agree). Column by column, only the rows still blank so far
+    are looked at (after the first column, usually none)."""
+    blank = pd.Series(True, index=chunk.index)
+    for col in chunk.columns:
+        if col == NOTE_COLUMN:
+            continue
+        rows = blank[blank].index
+        if not len(rows):
+            break
+        text = chunk.loc[rows, col].astype(str)
+        blank.loc[rows] = ((text == "") | text.str.isspace()).to_numpy()
+    return blank
