@@ -21,6 +21,7 @@ import os
 import shutil
 import sys
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -133,11 +134,15 @@ def stage_file(
         rows_read = 0
         secret = get_settings().pseudonym_key
         try:
-            for chunk, n in source.chunks(secret):
-                rows_read += n
-                _copy_frame(conn, table, chunk, load_id)
-                rate = rows_read / max(time.monotonic() - started, 1e-6)
-                print(f"  {progress}{rel_path}: {rows_read} строк, {rate:,.0f} строк/с", flush=True)
+            with _BackgroundCopy(conn) as copier:
+                for chunk, n in source.chunks(secret):
+                    rows_read += n
+                    copier.put(*_copy_statement(table, chunk, load_id))
+                    rate = rows_read / max(time.monotonic() - started, 1e-6)
+                    print(
+                        f"  {progress}{rel_path}: {rows_read} строк, {rate:,.0f} строк/с",
+                        flush=True,
+                    )
         except Exception as exc:  # parser errors: wrong field counts, broken quoting, bad zip …
             conn.rollback()
             with conn.cursor() as cur:
@@ -229,10 +234,49 @@ def reject_link(conn, run_id: int, path: Path, rel_path: str) -> LoadResult:
 
 def _copy_frame(conn, table: str, frame, load_id: int) -> None:
     """COPY a parsed chunk (text format; values escaped here, NULL = \\N)."""
+    _copy(conn, *_copy_statement(table, frame, load_id))
+
+
+def _copy_statement(table: str, frame: pd.DataFrame, load_id: int) -> tuple[str, str]:
     cols = ", ".join(["load_id", *frame.columns])
-    buf = io.StringIO(copy_text(frame, load_id))
+    return f"copy {table} ({cols}) from stdin with (format text)", copy_text(frame, load_id)
+
+
+def _copy(conn, sql: str, text: str) -> None:
     with conn.cursor() as cur:
-        cur.copy_expert(f"copy {table} ({cols}) from stdin with (format text)", buf)
+        cur.copy_expert(sql, io.StringIO(text), size=1 << 20)
+
+
+class _BackgroundCopy:
+    """COPY of one chunk runs in a worker thread while the next chunk is read and parsed
+    (psycopg2 releases the GIL while it sends the data and the server stores it). At most
+    one chunk is in flight, and the connection is used by one thread at a time: the
+    worker between `put` and the next `put` (or the end of the `with` block), which waits
+    for it. A COPY error is raised by the next `put` or at the end of the block, before any
+    error of reading that happened meanwhile (as when the COPYs ran in turn)."""
+
+    def __init__(self, conn):
+        self._conn = conn
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stage-copy")
+        self._pending: Future | None = None
+
+    def put(self, sql: str, text: str) -> None:
+        self.wait()
+        self._pending = self._pool.submit(_copy, self._conn, sql, text)
+
+    def wait(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.result()
+
+    def __enter__(self) -> _BackgroundCopy:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        try:
+            self.wait()  # a COPY error replaces (and chains) a reading error
+        finally:
+            self._pool.shutdown(wait=True)
 
 
 _NULL = "\\N"

@@ -111,6 +111,21 @@ def _stripped(values: pd.Series) -> pd.Series:
     return values.map({v: v.strip() for v in distinct}).astype(values.dtype)
 
 
+def _distinct(values: pd.Series, index: pd.Index):
+    """(the distinct values of a column with few of them, a function spreading a result
+    per distinct value over the rows of `index`), or (the column, identity) when most
+    values are distinct."""
+    codes, distinct = pd.factorize(values.to_numpy(dtype=object))
+    if len(distinct) * 4 > len(values) or (codes < 0).any():
+        return values, lambda result: result
+
+    def rows(result: pd.Series) -> pd.Series:
+        taken = result.to_numpy()[codes]
+        return pd.Series(taken, index=index, dtype=object if taken.dtype == object else None)
+
+    return pd.Series(distinct, dtype=values.dtype), rows
+
+
 def _fmt_int(values: pd.Series) -> pd.Series:
     out = pd.Series(None, index=values.index, dtype=object)
     ok = values.notna()
@@ -132,11 +147,17 @@ def parse_chunk(
     for col in spec.columns:
         if col.kind in (PERSONAL, TASKS):
             continue
-        values = _stripped(raw[by_contract[col.header]].astype(str))
+        # every check below is per value: a column with few distinct values (most of them)
+        # is checked once per distinct value and the results are spread over its rows
+        values, rows = _distinct(_stripped(raw[by_contract[col.header]].astype(str)), raw.index)
         empty = values == ""
         label = f"«{col.header}»"
+
+        def quoted(mask, prefix, suffix, values=values, rows=rows) -> None:
+            reasons.add_quoted(rows(mask), prefix, rows(values), suffix)
+
         if col.required:
-            reasons.add(empty, f"{label}: не заполнено")
+            reasons.add(rows(empty), f"{label}: не заполнено")
         if col.kind == TEXT:
             if col.name.endswith("_code") and col.name != "indicator_code":
                 values = _clean_code(values)
@@ -145,36 +166,32 @@ def parse_chunk(
                 seen = {v: canon.get(csv_key(v)) for v in values.unique()}  # few distinct
                 mapped = values.map(seen)
                 bad = ~empty & mapped.isna()
-                reasons.add_quoted(
+                quoted(
                     bad,
                     f"{label}: недопустимое значение «",
-                    values,
                     "» (допустимо: " + ", ".join(col.allowed) + ")",
+                    values=values,
                 )
                 values = mapped.where(~bad, values)
-            parsed[col.name] = values.where(~empty)
+            parsed[col.name] = rows(values.where(~empty))
             out[col.name] = parsed[col.name]
         elif col.kind in (INT, NUMBER):
             nums = _parse_number(values)
             bad = ~empty & nums.isna()
-            reasons.add_quoted(bad, f"{label}: не число «", values, "»")
+            quoted(bad, f"{label}: не число «", "»")
             if col.kind == INT:
                 frac = ~empty & nums.notna() & (nums != np.floor(nums))
-                reasons.add_quoted(frac, f"{label}: ожидается целое число, а не «", values, "»")
+                quoted(frac, f"{label}: ожидается целое число, а не «", "»")
                 nums = nums.where(~frac)
             if col.lo is not None:
-                reasons.add_quoted(
-                    nums < col.lo, f"{label}: значение «", values, f"» меньше {col.lo:g}"
-                )
+                quoted(nums < col.lo, f"{label}: значение «", f"» меньше {col.lo:g}")
             if col.hi is not None:
-                reasons.add_quoted(
-                    nums > col.hi, f"{label}: значение «", values, f"» больше {col.hi:g}"
-                )
+                quoted(nums > col.hi, f"{label}: значение «", f"» больше {col.hi:g}")
             if col.allowed:
                 bad = nums.notna() & ~nums.isin(col.allowed)
-                reasons.add_quoted(bad, f"{label}: недопустимое значение «", values, "»")
-            parsed[col.name] = nums
-            out[col.name] = (
+                quoted(bad, f"{label}: недопустимое значение «", "»")
+            parsed[col.name] = rows(nums)
+            out[col.name] = rows(
                 _fmt_int(nums)
                 if col.kind == INT
                 else nums.map(lambda v: None if pd.isna(v) else repr(float(v)))
@@ -182,25 +199,24 @@ def parse_chunk(
         elif col.kind == DATE:
             dates = pd.to_datetime(values.where(~empty), format="%d.%m.%Y", errors="coerce")
             bad = ~empty & dates.isna()
-            reasons.add_quoted(bad, f"{label}: дата не в формате ДД.ММ.ГГГГ «", values, "»")
-            parsed[col.name] = dates
-            out[col.name] = dates.dt.strftime("%Y-%m-%d").where(dates.notna(), None)
+            quoted(bad, f"{label}: дата не в формате ДД.ММ.ГГГГ «", "»")
+            parsed[col.name] = rows(dates)
+            out[col.name] = rows(dates.dt.strftime("%Y-%m-%d").where(dates.notna(), None))
         elif col.kind == SCHOOL_YEAR:
             parts = values.str.replace(" ", "", regex=False).str.extract(r"^(\d{4})[/-](\d{4})$")
             first = pd.to_numeric(parts[0], errors="coerce")
             second = pd.to_numeric(parts[1], errors="coerce")
             bad = ~empty & (second.isna() | (second != first + 1))
-            reasons.add_quoted(bad, f"{label}: ожидается вид 2023/2024, а не «", values, "»")
+            quoted(bad, f"{label}: ожидается вид 2023/2024, а не «", "»")
             ok = ~empty & ~bad
-            out[col.name] = (
-                first.astype("Int64").astype(str) + "/" + second.astype("Int64").astype(str)
-            ).where(ok, None)
-            parsed["year"] = second.where(ok)
-            out["year"] = _fmt_int(parsed["year"])
+            text = first.astype("Int64").astype(str) + "/" + second.astype("Int64").astype(str)
+            out[col.name] = rows(text.where(ok, None))
+            parsed["year"] = rows(second.where(ok))
+            out["year"] = rows(_fmt_int(second.where(ok)))
         elif col.kind == FLAG:
             bad = ~empty & ~values.isin(["0", "1"])
-            reasons.add_quoted(bad, f"{label}: ожидается 1 или 0, а не «", values, "»")
-            out[col.name] = values.map({"1": "t", "0": "f"})
+            quoted(bad, f"{label}: ожидается 1 или 0, а не «", "»")
+            out[col.name] = rows(values.map({"1": "t", "0": "f"}))
 
     for name, value in spec.constant_values.items():
         out[name] = str(value)
