@@ -268,20 +268,37 @@ def _task_scores(raw: pd.DataFrame, task_cols: list[str], reasons: _Reasons) -> 
     )
 
 
+def _person_keys(raw: pd.DataFrame, by_contract: dict, secret: bytes) -> np.ndarray:
+    """person_key of each row (None where there is neither СНИЛС nor a document), computed
+    once per distinct (СНИЛС, series, number): a person has several results in a file."""
+    columns = []
+    combined = np.zeros(len(raw), dtype=np.int64)
+    for header in ("СНИЛС", "Серия документа", "Номер документа"):
+        name = by_contract.get(header)
+        if name is None:
+            columns.append(None)
+            continue
+        values = raw[name].astype(str).to_numpy(dtype=object)
+        codes, distinct = pd.factorize(values)
+        combined = combined * max(len(distinct), 1) + codes  # < len(raw) ** 3: no overflow
+        columns.append(values)
+    codes, distinct = pd.factorize(combined)
+    first = np.empty(len(distinct), dtype=np.int64)  # the first row of each distinct person
+    first[codes[::-1]] = np.arange(len(raw) - 1, -1, -1)
+    snils, series, numbers = (None if c is None else c[first].tolist() for c in columns)
+    keys = person_keys(secret, snils, series, numbers)
+    return np.array([k or None for k in keys], dtype=object)[codes]
+
+
 def _pseudonymise(raw, by_contract, out, reasons, secret) -> None:
     def col(header: str) -> pd.Series:
         name = by_contract.get(header)
         return raw[name].astype(str) if name else pd.Series("", index=raw.index)
 
-    def values(header: str) -> list[str] | None:
-        name = by_contract.get(header)
-        return None if name is None else raw[name].astype(str).to_numpy(dtype=object).tolist()
-
     snils = col("СНИЛС")
-    keys = person_keys(
-        secret, values("СНИЛС"), values("Серия документа"), values("Номер документа")
+    out["person_key"] = pd.Series(
+        _person_keys(raw, by_contract, secret), index=raw.index, dtype=object
     )
-    out["person_key"] = pd.Series(keys, index=raw.index).where(lambda s: s != "", None)
     with_documents = "Серия документа" in by_contract
     missing = out["person_key"].isna()
     if not missing.any():
