@@ -21,9 +21,11 @@ import os
 import shutil
 import sys
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import psycopg2
 
@@ -132,11 +134,15 @@ def stage_file(
         rows_read = 0
         secret = get_settings().pseudonym_key
         try:
-            for chunk, n in source.chunks(secret):
-                rows_read += n
-                _copy_frame(conn, table, chunk, load_id)
-                rate = rows_read / max(time.monotonic() - started, 1e-6)
-                print(f"  {progress}{rel_path}: {rows_read} строк, {rate:,.0f} строк/с", flush=True)
+            with _BackgroundCopy(conn) as copier:
+                for chunk, n in source.chunks(secret):
+                    rows_read += n
+                    copier.put(*_copy_statement(table, chunk, load_id))
+                    rate = rows_read / max(time.monotonic() - started, 1e-6)
+                    print(
+                        f"  {progress}{rel_path}: {rows_read} строк, {rate:,.0f} строк/с",
+                        flush=True,
+                    )
         except Exception as exc:  # parser errors: wrong field counts, broken quoting, bad zip …
             conn.rollback()
             with conn.cursor() as cur:
@@ -228,6 +234,100 @@ def reject_link(conn, run_id: int, path: Path, rel_path: str) -> LoadResult:
 
 def _copy_frame(conn, table: str, frame, load_id: int) -> None:
     """COPY a parsed chunk (text format; values escaped here, NULL = \\N)."""
+    _copy(conn, *_copy_statement(table, frame, load_id))
+
+
+def _copy_statement(table: str, frame: pd.DataFrame, load_id: int) -> tuple[str, str]:
+    cols = ", ".join(["load_id", *frame.columns])
+    return f"copy {table} ({cols}) from stdin with (format text)", copy_text(frame, load_id)
+
+
+def _copy(conn, sql: str, text: str) -> None:
+    with conn.cursor() as cur:
+        cur.copy_expert(sql, io.StringIO(text), size=1 << 20)
+
+
+class _BackgroundCopy:
+    """COPY of one chunk runs in a worker thread while the next chunk is read and parsed
+    (psycopg2 releases the GIL while it sends the data and the server stores it). At most
+    one chunk is in flight, and the connection is used by one thread at a time: the
+    worker between `put` and the next `put` (or the end of the `with` block), which waits
+    for it. A COPY error is raised by the next `put` or at the end of the block, before any
+    error of reading that happened meanwhile (as when the COPYs ran in turn)."""
+
+    def __init__(self, conn):
+        self._conn = conn
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stage-copy")
+        self._pending: Future | None = None
+
+    def put(self, sql: str, text: str) -> None:
+        self.wait()
+        self._pending = self._pool.submit(_copy, self._conn, sql, text)
+
+    def wait(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.result()
+
+    def __enter__(self) -> _BackgroundCopy:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        try:
+            self.wait()  # a COPY error replaces (and chains) a reading error
+        finally:
+            self._pool.shutdown(wait=True)
+
+
+_NULL = "\\N"
+
+
+def copy_text(frame: pd.DataFrame, load_id: int) -> str:
+    """The chunk as COPY text: `load_id` first, tab-separated, NULL = \\N, backslash, tab,
+    line feed and carriage return escaped. Values are joined as they are; whether any of
+    them needed escaping is decided by counting separators and backslashes in the joined
+    text (exact: each row has one line feed and len(columns) tabs, each NULL one
+    backslash), so the escaping pass runs only for a chunk that needs it."""
+    n = len(frame)
+    if not n:
+        return ""
+    columns = [_text_column(frame[c]) for c in frame.columns]
+    if any(c is None for c in columns):  # a dtype the parser does not produce: as before
+        return _copy_text_pandas(frame, load_id)
+    nulls = sum(nc for _, nc in columns)
+    arrays = [[str(load_id)] * n, *(a for a, _ in columns)]
+    try:
+        text = "\n".join(map("\t".join, zip(*arrays, strict=True))) + "\n"
+    except TypeError:  # a value that is not a str (to_csv would write str(value))
+        return _copy_text_pandas(frame, load_id)
+    if (
+        text.count("\t") == n * (len(arrays) - 1)
+        and text.count("\n") == n
+        and "\r" not in text
+        and text.count("\\") == nulls
+    ):
+        return text
+    return _copy_text_pandas(frame, load_id)
+
+
+def _text_column(values: pd.Series) -> tuple[list[str], int] | None:
+    """(the column's values as COPY text, unescaped, NULL = \\N; number of NULLs), or None
+    for a dtype to leave to pandas."""
+    if isinstance(values.dtype, np.dtype) and values.dtype.kind in "iu":  # source_row
+        return values.astype(str).tolist(), 0
+    if values.dtype != object and not pd.api.types.is_string_dtype(values):
+        return None
+    isna = values.isna().to_numpy()
+    items = values.to_numpy(dtype=object, na_value=None)
+    nulls = int(isna.sum())
+    if nulls:
+        items = items.copy()
+        items[isna] = _NULL
+    return items.tolist(), nulls
+
+
+def _copy_text_pandas(frame: pd.DataFrame, load_id: int) -> str:
+    """COPY text through pandas' CSV writer, escaping the columns that need it."""
     frame = frame.copy()
     frame.insert(0, "load_id", load_id)
     for col in frame.columns:
@@ -240,12 +340,9 @@ def _copy_frame(conn, table: str, frame, load_id: int) -> None:
                 )
     buf = io.StringIO()
     frame.to_csv(
-        buf, sep="\t", header=False, index=False, na_rep="\\N", quoting=3, lineterminator="\n"
+        buf, sep="\t", header=False, index=False, na_rep=_NULL, quoting=3, lineterminator="\n"
     )
-    buf.seek(0)
-    cols = ", ".join(frame.columns)
-    with conn.cursor() as cur:
-        cur.copy_expert(f"copy {table} ({cols}) from stdin with (format text)", buf)
+    return buf.getvalue()
 
 
 def _finish(conn, load_id: int, status: str, message: str, **counts) -> None:

@@ -6,9 +6,10 @@ number are used instead (sources.md). Raw personal values never leave this modul
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 _NON_DIGIT = re.compile(r"\D+")
 _NON_ALNUM = re.compile(r"[^0-9A-ZА-ЯЁ]+")
@@ -23,6 +24,11 @@ def normalise_snils(value: str | None) -> str:
     value = (value or "").strip()
     if len(value) == 11 and value.isdecimal():  # the usual case (isdecimal is what \d means)
         return value
+    # the usual written form '123-456-789 01': without its spaces and hyphens it is 11
+    # digits (the same result as the regexes below, which only the rest goes through)
+    digits = value.replace("-", "").replace(" ", "")
+    if len(digits) == 11 and digits.isdecimal():
+        return digits
     if not value or not _SNILS_CHARS.match(value):
         return ""
     digits = _NON_DIGIT.sub("", value)
@@ -43,13 +49,43 @@ def person_key(secret: bytes, snils: str | None, series: str | None, number: str
     return hmac.digest(secret, basis.encode("utf-8"), "sha256").hex()
 
 
+def keyed_hasher(secret: bytes) -> Callable[[bytes], str]:
+    """HMAC-SHA256 under `secret` as a function of the message (hex digest): the same value
+    as `hmac.digest(secret, message, "sha256").hex()`, about twice as fast per call — the
+    key's inner and outer SHA-256 states are computed once (RFC 2104) and copied per
+    message."""
+    block = 64  # SHA-256 block size
+    key = hashlib.sha256(secret).digest() if len(secret) > block else secret
+    key = key.ljust(block, b"\0")
+    inner = hashlib.sha256(bytes(b ^ 0x36 for b in key)).copy
+    outer = hashlib.sha256(bytes(b ^ 0x5C for b in key)).copy
+
+    def digest(message: bytes) -> str:
+        h = inner()
+        h.update(message)
+        o = outer()
+        o.update(h.digest())
+        return o.hexdigest()
+
+    return digest
+
+
 def person_keys(
     secret: bytes,
     snils: Iterable[str],
     series: Iterable[str] | None = None,
     numbers: Iterable[str] | None = None,
 ) -> list[str]:
+    """`person_key` of each row ('' where neither СНИЛС nor a document is given)."""
+    hasher = keyed_hasher(secret)
     snils = list(snils)
-    series = list(series) if series is not None else [""] * len(snils)
-    numbers = list(numbers) if numbers is not None else [""] * len(snils)
-    return [person_key(secret, a, b, c) for a, b, c in zip(snils, series, numbers, strict=True)]
+    if series is None and numbers is None:
+        bases = [normalise_snils(s) for s in snils]
+    else:
+        series = list(series) if series is not None else [""] * len(snils)
+        numbers = list(numbers) if numbers is not None else [""] * len(snils)
+        bases = [
+            normalise_snils(a) or normalise_document(b, c)
+            for a, b, c in zip(snils, series, numbers, strict=True)
+        ]
+    return [hasher(b.encode("utf-8")) if b else "" for b in bases]

@@ -68,7 +68,16 @@ class _Reasons:
 def _parse_number(values: pd.Series) -> pd.Series:
     """Numbers as people type them: spaces (also non-breaking) as thousands separators, a
     decimal comma. Plain numbers are parsed in one pass; only the values that fail are
-    cleaned and parsed again (the result is the same as cleaning every value)."""
+    cleaned and parsed again (the result is the same as cleaning every value). A column
+    with few distinct values (years, codes, scores) parses each distinct value once."""
+    codes, distinct = pd.factorize(values.to_numpy(dtype=object))
+    if len(distinct) * 4 <= len(values) and not (codes < 0).any():
+        nums = _parse_numbers(pd.Series(distinct, dtype=values.dtype))
+        return pd.Series(nums.to_numpy()[codes], index=values.index)
+    return _parse_numbers(values)
+
+
+def _parse_numbers(values: pd.Series) -> pd.Series:
     nums = pd.to_numeric(values.where(values != ""), errors="coerce")
     retry = nums.isna() & (values != "")
     if retry.any():
@@ -102,6 +111,21 @@ def _stripped(values: pd.Series) -> pd.Series:
     return values.map({v: v.strip() for v in distinct}).astype(values.dtype)
 
 
+def _distinct(values: pd.Series, index: pd.Index):
+    """(the distinct values of a column with few of them, a function spreading a result
+    per distinct value over the rows of `index`), or (the column, identity) when most
+    values are distinct."""
+    codes, distinct = pd.factorize(values.to_numpy(dtype=object))
+    if len(distinct) * 4 > len(values) or (codes < 0).any():
+        return values, lambda result: result
+
+    def rows(result: pd.Series) -> pd.Series:
+        taken = result.to_numpy()[codes]
+        return pd.Series(taken, index=index, dtype=object if taken.dtype == object else None)
+
+    return pd.Series(distinct, dtype=values.dtype), rows
+
+
 def _fmt_int(values: pd.Series) -> pd.Series:
     out = pd.Series(None, index=values.index, dtype=object)
     ok = values.notna()
@@ -123,11 +147,17 @@ def parse_chunk(
     for col in spec.columns:
         if col.kind in (PERSONAL, TASKS):
             continue
-        values = _stripped(raw[by_contract[col.header]].astype(str))
+        # every check below is per value: a column with few distinct values (most of them)
+        # is checked once per distinct value and the results are spread over its rows
+        values, rows = _distinct(_stripped(raw[by_contract[col.header]].astype(str)), raw.index)
         empty = values == ""
         label = f"«{col.header}»"
+
+        def quoted(mask, prefix, suffix, values=values, rows=rows) -> None:
+            reasons.add_quoted(rows(mask), prefix, rows(values), suffix)
+
         if col.required:
-            reasons.add(empty, f"{label}: не заполнено")
+            reasons.add(rows(empty), f"{label}: не заполнено")
         if col.kind == TEXT:
             if col.name.endswith("_code") and col.name != "indicator_code":
                 values = _clean_code(values)
@@ -136,36 +166,32 @@ def parse_chunk(
                 seen = {v: canon.get(csv_key(v)) for v in values.unique()}  # few distinct
                 mapped = values.map(seen)
                 bad = ~empty & mapped.isna()
-                reasons.add_quoted(
+                quoted(
                     bad,
                     f"{label}: недопустимое значение «",
-                    values,
                     "» (допустимо: " + ", ".join(col.allowed) + ")",
+                    values=values,
                 )
                 values = mapped.where(~bad, values)
-            parsed[col.name] = values.where(~empty)
+            parsed[col.name] = rows(values.where(~empty))
             out[col.name] = parsed[col.name]
         elif col.kind in (INT, NUMBER):
             nums = _parse_number(values)
             bad = ~empty & nums.isna()
-            reasons.add_quoted(bad, f"{label}: не число «", values, "»")
+            quoted(bad, f"{label}: не число «", "»")
             if col.kind == INT:
                 frac = ~empty & nums.notna() & (nums != np.floor(nums))
-                reasons.add_quoted(frac, f"{label}: ожидается целое число, а не «", values, "»")
+                quoted(frac, f"{label}: ожидается целое число, а не «", "»")
                 nums = nums.where(~frac)
             if col.lo is not None:
-                reasons.add_quoted(
-                    nums < col.lo, f"{label}: значение «", values, f"» меньше {col.lo:g}"
-                )
+                quoted(nums < col.lo, f"{label}: значение «", f"» меньше {col.lo:g}")
             if col.hi is not None:
-                reasons.add_quoted(
-                    nums > col.hi, f"{label}: значение «", values, f"» больше {col.hi:g}"
-                )
+                quoted(nums > col.hi, f"{label}: значение «", f"» больше {col.hi:g}")
             if col.allowed:
                 bad = nums.notna() & ~nums.isin(col.allowed)
-                reasons.add_quoted(bad, f"{label}: недопустимое значение «", values, "»")
-            parsed[col.name] = nums
-            out[col.name] = (
+                quoted(bad, f"{label}: недопустимое значение «", "»")
+            parsed[col.name] = rows(nums)
+            out[col.name] = rows(
                 _fmt_int(nums)
                 if col.kind == INT
                 else nums.map(lambda v: None if pd.isna(v) else repr(float(v)))
@@ -173,25 +199,24 @@ def parse_chunk(
         elif col.kind == DATE:
             dates = pd.to_datetime(values.where(~empty), format="%d.%m.%Y", errors="coerce")
             bad = ~empty & dates.isna()
-            reasons.add_quoted(bad, f"{label}: дата не в формате ДД.ММ.ГГГГ «", values, "»")
-            parsed[col.name] = dates
-            out[col.name] = dates.dt.strftime("%Y-%m-%d").where(dates.notna(), None)
+            quoted(bad, f"{label}: дата не в формате ДД.ММ.ГГГГ «", "»")
+            parsed[col.name] = rows(dates)
+            out[col.name] = rows(dates.dt.strftime("%Y-%m-%d").where(dates.notna(), None))
         elif col.kind == SCHOOL_YEAR:
             parts = values.str.replace(" ", "", regex=False).str.extract(r"^(\d{4})[/-](\d{4})$")
             first = pd.to_numeric(parts[0], errors="coerce")
             second = pd.to_numeric(parts[1], errors="coerce")
             bad = ~empty & (second.isna() | (second != first + 1))
-            reasons.add_quoted(bad, f"{label}: ожидается вид 2023/2024, а не «", values, "»")
+            quoted(bad, f"{label}: ожидается вид 2023/2024, а не «", "»")
             ok = ~empty & ~bad
-            out[col.name] = (
-                first.astype("Int64").astype(str) + "/" + second.astype("Int64").astype(str)
-            ).where(ok, None)
-            parsed["year"] = second.where(ok)
-            out["year"] = _fmt_int(parsed["year"])
+            text = first.astype("Int64").astype(str) + "/" + second.astype("Int64").astype(str)
+            out[col.name] = rows(text.where(ok, None))
+            parsed["year"] = rows(second.where(ok))
+            out["year"] = rows(_fmt_int(second.where(ok)))
         elif col.kind == FLAG:
             bad = ~empty & ~values.isin(["0", "1"])
-            reasons.add_quoted(bad, f"{label}: ожидается 1 или 0, а не «", values, "»")
-            out[col.name] = values.map({"1": "t", "0": "f"})
+            quoted(bad, f"{label}: ожидается 1 или 0, а не «", "»")
+            out[col.name] = rows(values.map({"1": "t", "0": "f"}))
 
     for name, value in spec.constant_values.items():
         out[name] = str(value)
@@ -243,22 +268,49 @@ def _task_scores(raw: pd.DataFrame, task_cols: list[str], reasons: _Reasons) -> 
     )
 
 
+def _person_keys(raw: pd.DataFrame, by_contract: dict, secret: bytes) -> np.ndarray:
+    """person_key of each row (None where there is neither СНИЛС nor a document), computed
+    once per distinct (СНИЛС, series, number): a person has several results in a file."""
+    columns = []
+    combined = np.zeros(len(raw), dtype=np.int64)
+    for header in ("СНИЛС", "Серия документа", "Номер документа"):
+        name = by_contract.get(header)
+        if name is None:
+            columns.append(None)
+            continue
+        values = raw[name].astype(str).to_numpy(dtype=object)
+        codes, distinct = pd.factorize(values)
+        combined = combined * max(len(distinct), 1) + codes  # < len(raw) ** 3: no overflow
+        columns.append(values)
+    codes, distinct = pd.factorize(combined)
+    first = np.empty(len(distinct), dtype=np.int64)  # the first row of each distinct person
+    first[codes[::-1]] = np.arange(len(raw) - 1, -1, -1)
+    snils, series, numbers = (None if c is None else c[first].tolist() for c in columns)
+    keys = person_keys(secret, snils, series, numbers)
+    return np.array([k or None for k in keys], dtype=object)[codes]
+
+
 def _pseudonymise(raw, by_contract, out, reasons, secret) -> None:
     def col(header: str) -> pd.Series:
         name = by_contract.get(header)
         return raw[name].astype(str) if name else pd.Series("", index=raw.index)
 
     snils = col("СНИЛС")
-    keys = person_keys(secret, snils, col("Серия документа"), col("Номер документа"))
-    out["person_key"] = pd.Series(keys, index=raw.index).where(lambda s: s != "", None)
+    out["person_key"] = pd.Series(
+        _person_keys(raw, by_contract, secret), index=raw.index, dtype=object
+    )
     with_documents = "Серия документа" in by_contract
+    missing = out["person_key"].isna()
+    if not missing.any():
+        return
+    snils = snils[missing]  # the reasons concern rows without a key only
     digits = snils.str.replace(r"\D+", "", regex=True)
     # a СНИЛС is 11 digits once spaces and hyphens are removed; anything else is not one
     # (the value itself is never quoted: it is personal data)
     malformed = (snils.str.strip() != "") & (
         (digits.str.len() != 11) | snils.str.contains(r"[^\d\s-]", regex=True)
     )
-    missing = out["person_key"].isna()
+    malformed = malformed.reindex(raw.index, fill_value=False)
     reasons.add(
         missing & malformed,
         "«СНИЛС» не из 11 цифр, а серии и номера документа нет — участника нельзя идентифицировать"
@@ -278,10 +330,24 @@ def parsed_chunks(
 ) -> Iterator[tuple[pd.DataFrame, int]]:
     """(parsed chunk, rows read in it) for each frame of raw rows; fully blank rows dropped."""
     for chunk in frames:
-        data_cols = [c for c in chunk.columns if c != NOTE_COLUMN]
-        # blank once stripped ⇔ empty or only whitespace (str.strip and str.isspace agree)
-        text = chunk[data_cols].astype(str)
-        blank = ((text == "") | text.apply(lambda s: s.str.isspace())).all(axis=1)
-        chunk = chunk[~blank]
+        blank = _blank_rows(chunk)
+        if blank.any():
+            chunk = chunk[~blank]
         if len(chunk):
             yield parse_chunk(chunk, header, spec, secret), len(chunk)
+
+
+def _blank_rows(chunk: pd.DataFrame) -> pd.Series:
+    """Rows whose every data cell is blank once stripped (empty or only whitespace:
+    str.strip and str.isspace agree). Column by column, only the rows still blank so far
+    are looked at (after the first column, usually none)."""
+    blank = pd.Series(True, index=chunk.index)
+    for col in chunk.columns:
+        if col == NOTE_COLUMN:
+            continue
+        rows = blank[blank].index
+        if not len(rows):
+            break
+        text = chunk.loc[rows, col].astype(str)
+        blank.loc[rows] = ((text == "") | text.str.isspace()).to_numpy()
+    return blank
