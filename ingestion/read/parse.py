@@ -126,6 +126,10 @@ def _distinct(values: pd.Series, index: pd.Index):
     return pd.Series(distinct, dtype=values.dtype), rows
 
 
+# the largest magnitude each integer storage type holds
+_INT_LIMITS = {"integer": 2**31 - 1, "smallint": 2**15 - 1, "bigint": 2**63 - 1}
+
+
 def _fmt_int(values: pd.Series) -> pd.Series:
     out = pd.Series(None, index=values.index, dtype=object)
     ok = values.notna()
@@ -177,12 +181,19 @@ def parse_chunk(
             out[col.name] = parsed[col.name]
         elif col.kind in (INT, NUMBER):
             nums = _parse_number(values)
+            nums = nums.where(np.isfinite(nums.astype(float)))  # «inf», «Infinity»: no number
             bad = ~empty & nums.isna()
             quoted(bad, f"{label}: не число «", "»")
             if col.kind == INT:
                 frac = ~empty & nums.notna() & (nums != np.floor(nums))
                 quoted(frac, f"{label}: ожидается целое число, а не «", "»")
                 nums = nums.where(~frac)
+                # beyond what the raw column can store (integer / smallint): a row error, not a
+                # failed COPY of the whole file or a silently wrapped value
+                limit = _INT_LIMITS[col.sql_type or "integer"]
+                huge = nums.notna() & (nums.abs() > limit)
+                quoted(huge, f"{label}: значение «", "» вне допустимого диапазона")
+                nums = nums.where(~huge)
             if col.lo is not None:
                 quoted(nums < col.lo, f"{label}: значение «", f"» меньше {col.lo:g}")
             if col.hi is not None:

@@ -291,3 +291,23 @@ def test_audit_page_lists_files_reasons_and_failed_checks(warehouse, landing):
     assert "«Тестовый балл»: значение «120» больше 100" in page
     assert "«Статус результата»" in page  # the rejected file's message names the column
     assert "Иванова" not in page and "111-222-333 44" not in page
+
+
+def test_numbers_beyond_storage_and_infinity_are_row_errors(warehouse, landing):
+    rows = [
+        ege_row(snils="111-222-333 44", primary=12345678901234567890),  # beyond integer
+        ege_row(snils="111-222-333 45", primary=2147483648),  # 2^31: just beyond integer
+        ege_row(snils="111-222-333 46", test="inf"),
+        ege_row(snils="111-222-333 47", primary=2147483647, test=70),  # the largest integer
+    ]
+    write_ege(landing / "fis_gia/ege/huge.csv", rows)
+    load(landing)
+    reasons = query(warehouse, "select source_row, reason from audit.quarantine order by 1")
+    # the first reason is the value's; the row rules then see no value (a second reason)
+    assert [(row, reason.split("; ")[0]) for row, reason in reasons] == [
+        (1, "«Первичный балл»: значение «12345678901234567890» вне допустимого диапазона"),
+        (2, "«Первичный балл»: значение «2147483648» вне допустимого диапазона"),
+        (3, "«Тестовый балл»: не число «inf»"),
+    ]
+    assert query(warehouse, "select primary_score from raw.gia_results") == [(2147483647,)]
+    assert loads(warehouse)[-1][1:5] == ("loaded", 4, 1, 3)
