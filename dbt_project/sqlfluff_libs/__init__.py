@@ -86,3 +86,11 @@ def indicator_family_marts() -> list[str]:
 
 def union_indicator_models(models) -> str:
     return _indicator_query(models[0])
+
+
+def incremental_by_year(reads_previous_years=0) -> dict:
+    return {"materialized": "incremental", "meta": {"reads_previous_years": reads_previous_years}}
+
+
+def incremental_years_filter(keyword="where") -> str:
+    return f"{keyword} year is not null"

@@ -5,6 +5,8 @@
 -- columns of the macro indicator_columns(). Adding a family = one model per family (e.g.
 -- marts/vpr/fct_vpr_indicators.sql) + the family and its indicator models in that var.
 
+{{ config(**incremental_by_year()) }}
+
 with
 
 catalogue as (
@@ -23,7 +25,7 @@ family_rows as (
     {%- for model_name in indicator_family_marts() %}
     {% if not loop.first %}union all{% endif %}
     select {{ indicator_columns() | join(', ') }}
-    from {{ ref(model_name) }}
+    from {{ ref(model_name) }} {{ incremental_years_filter() }}
     {%- endfor %}
 ),
 

@@ -3,14 +3,16 @@
 -- (int_gia_persons_attributed) instead of the result's own. The facts of the person-level
 -- indicators (GIA-05 … 10, 13).
 
+{{ config(**incremental_by_year()) }}
+
 with
 
 results as (
-    select * from {{ ref('int_gia_results_selected') }}
+    select * from {{ ref('int_gia_results_selected') }} {{ incremental_years_filter() }}
 ),
 
 persons as (
-    select * from {{ ref('int_gia_persons_attributed') }}
+    select * from {{ ref('int_gia_persons_attributed') }} {{ incremental_years_filter() }}
 ),
 
 person_results as (
