@@ -5,6 +5,7 @@ marts a full refresh of the same data publishes; uncertain changes build everyth
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import psycopg2
@@ -96,3 +97,55 @@ def test_one_year_change_rebuilds_that_year_and_equals_full_refresh(
     with psycopg2.connect(warehouse) as conn, conn.cursor() as cur:
         plan = incremental.plan(cur)
     assert plan.full and "отозван" in plan.reason
+
+
+def test_plan_reads_the_changed_years_from_the_audit_trail(warehouse):
+    """No dbt: the plan from audit rows written after the last published build."""
+    from ingestion import db
+
+    def load(cur, source, status, years):
+        cur.execute(
+            "insert into audit.loads (source, rel_path, file_name, sha256, scope, status)"
+            " values (%s, 'f', 'f', 'x', %s, %s) returning load_id",
+            (source, None if years is None else json.dumps({"year": years}), status),
+        )
+        return cur.fetchone()[0]
+
+    def plan():
+        with db.transaction() as conn, conn.cursor() as cur:
+            return incremental.plan(cur)
+
+    with db.transaction() as conn, conn.cursor() as cur:
+        db.ensure_schema(conn)
+        cur.execute("create schema marts; create schema intermediate")
+        load(cur, "ege", "loaded", ["2022"])  # before the published build
+        incremental.record(cur, 1, plan_full := incremental.plan(cur, full_refresh=True))
+        assert plan_full.full
+        incremental.mark_published(cur, 1)
+    assert plan().years == []
+
+    with db.transaction() as conn, conn.cursor() as cur:
+        old = load(cur, "vpr", "superseded", ["2021"])
+        load(cur, "vpr", "loaded", ["2023"])
+        load(cur, "oge", "duplicate", None)  # no rows of its own: nothing
+        cur.execute(
+            "insert into audit.load_events (load_id, event) values (%s, 'new_version')", (old,)
+        )
+        cur.execute(
+            "insert into audit.row_replacements (source, event, old_load_id, old_source_row,"
+            " old_values, new_values) values ('ege', 'replaced', 1, 1, %s, %s)",
+            (json.dumps({"year": 2020}), json.dumps({"year": 2020})),
+        )
+    found = plan()
+    assert not found.full and found.years == [2020, 2021, 2023]
+
+    with db.transaction() as conn, conn.cursor() as cur:
+        load(cur, "schools", "loaded", None)
+    found = plan()
+    assert found.full and "справочника" in found.reason
+
+    with db.transaction() as conn, conn.cursor() as cur:
+        cur.execute("delete from audit.loads where source = 'schools'")
+        load(cur, "career", "loaded", None)
+    found = plan()
+    assert found.full and "какие годы" in found.reason
