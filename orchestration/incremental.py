@@ -9,8 +9,8 @@ cover), loads replaced by a new version since (the old version's years), row cor
 since (old and new row's year). Whenever that is not certain, the build is full, and says
 why: no published build yet, the dbt project changed (models, macros, seeds — its
 fingerprint differs), a registry/reference source changed (municipalities, schools,
-targets), a file was withdrawn or delivered again, a source without a year, a load without
-a scope, or `--full-refresh`.
+targets), raw rows of a load the audit does not know, a file was withdrawn or delivered
+again, a source without a year, a load without a scope, or `--full-refresh`.
 """
 
 from __future__ import annotations
@@ -152,6 +152,11 @@ def plan(cur, full_refresh: bool = False) -> BuildPlan:
     cur.execute("select count(*) from pg_namespace where nspname = any(%s)", (list(_PUBLISHED),))
     if cur.fetchone()[0] != len(_PUBLISHED):
         return full("опубликованных витрин нет")
+    for table in sorted({spec.raw_table for spec in SOURCES.values()}):
+        cur.execute(f"select max(load_id) from {table}")  # index on load_id: instant
+        newest = cur.fetchone()[0]
+        if newest is not None and newest > marks[0]:
+            return full(f"в {table} есть строки, не записанные в журнал загрузок")
     try:
         years = _changed_years(cur, *last[1:])
     except _Full as why:
