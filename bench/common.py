@@ -188,7 +188,9 @@ def instrumented():
             setattr(module, name, fn)
 
 
-def run_pipeline(landing: Path, *, dbt: bool = True, publish: bool = True) -> dict:
+def run_pipeline(
+    landing: Path, *, dbt: bool = True, publish: bool = True, full_refresh: bool = False
+) -> dict:
     """prepare → ingest → load → transform → publish on `landing`, each phase timed, with
     per-source step times. Returns {"phases": {...}, "steps": StepTimes, "run_id": id}."""
     from orchestration import pipeline
@@ -206,7 +208,10 @@ def run_pipeline(landing: Path, *, dbt: bool = True, publish: bool = True) -> di
         phases["load"] = time.perf_counter() - t0
         if dbt:
             t0 = time.perf_counter()
-            pipeline.transform(run_id)
+            if full_refresh:
+                pipeline.transform(run_id, full_refresh=True)
+            else:
+                pipeline.transform(run_id)
             phases["transform"] = time.perf_counter() - t0
             if publish:
                 t0 = time.perf_counter()

@@ -26,7 +26,9 @@ called through its public functions, unchanged. What each number means:
    installed, raw cell reading with it (not used by the pipeline).
 6. a small generated landing (EDU_DWH_BENCH_SMALL_SCALE, default 0.3) run end to end:
    seconds of `expectations.runner.validate_stage` per source (all its files together) and
-   of `pipeline.transform` (a full dbt build), plus the other phases.
+   of `pipeline.transform` (a full dbt build), plus the other phases. One file of one year
+   (bench.dbt_change.CHANGE_FILE) is held back from that run and added by a second run:
+   its `transform` is the dbt build of a one-year change (incremental, issue 8 #4).
 7. memory — peak RSS (VmHWM) of a fresh process that stages an ЕГЭ file of N rows, and
    its growth above the RSS after imports, for each N in EDU_DWH_BENCH_MEM_ROWS; with
    chunked reading the growth stays about the same whatever N (ratio ≈ 1).
@@ -39,6 +41,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -53,6 +56,7 @@ from bench.common import (
     run_pipeline,
     scratch_warehouse,
 )
+from bench.dbt_change import CHANGE_FILE
 
 ROWS = env_int("EDU_DWH_BENCH_ROWS", 200_000)
 OGE_ROWS = env_int("EDU_DWH_BENCH_OGE_ROWS", ROWS)
@@ -292,9 +296,21 @@ def main() -> None:
         landing = work / "landing"
         generate(landing, seed=1, scale=SMALL_SCALE)
 
-        # 6. the small landing end to end (also loads the registries the later checks use)
+        # 6. the small landing end to end (also loads the registries the later checks use),
+        # without one file of one year; then that file alone: dbt's one-year change
         print(f"[bench] small landing (scale {SMALL_SCALE}) end to end …", flush=True)
+        held = work / "held" / Path(CHANGE_FILE).name
+        held.parent.mkdir()
+        shutil.move(landing / CHANGE_FILE, held)
         small = run_pipeline(landing)
+        shutil.move(held, landing / CHANGE_FILE)
+        print(f"[bench] one-year change: {CHANGE_FILE} added …", flush=True)
+        change = run_pipeline(landing)
+        results["dbt"] = {
+            "change_file": CHANGE_FILE,
+            "full_build_s": small["phases"]["transform"],
+            "one_year_change_s": change["phases"]["transform"],
+        }
         steps = small["steps"]
         results["small_landing"] = {
             "phases_s": small["phases"],
@@ -422,6 +438,11 @@ def print_table(r: dict) -> None:
         for phase, sec in s["phases_s"].items():
             label = "dbt full build (transform)" if phase == "transform" else phase
             row(f"   phase {label}", sec, "s")
+    d = r.get("dbt")
+    if d:
+        lines.append(("— dbt (transform = dbt build into the shadow schemas)", ""))
+        row("6. dbt full build (first run)", d["full_build_s"], "s")
+        row(f"   dbt one-year change ({d['change_file']} added)", d["one_year_change_s"], "s")
     m = r.get("memory")
     if m:
         lines.append(("— memory: stage_file of an ЕГЭ file in a fresh process", ""))

@@ -39,7 +39,14 @@ def _landing() -> str:
     max_active_runs=1,
     default_args=default_args,
     tags=["edu-dwh", "fis-gia", "fis-oko", "uploads", "warehouse"],
-    params={"landing": Param(DEFAULT_LANDING, type="string", description="landing folder")},
+    params={
+        "landing": Param(DEFAULT_LANDING, type="string", description="landing folder"),
+        "full_refresh": Param(
+            False,
+            type="boolean",
+            description="rebuild every dbt model for every year (default: the changed years)",
+        ),
+    },
     doc_md=__doc__,
 )
 def edu_dwh_pipeline():
@@ -85,7 +92,8 @@ def edu_dwh_pipeline():
     def transform(dwh_run: int) -> None:
         from orchestration.pipeline import transform as dbt_build
 
-        dbt_build(dwh_run)
+        full_refresh = bool(get_current_context()["params"].get("full_refresh", False))
+        dbt_build(dwh_run, full_refresh=full_refresh)
 
     @task
     def publish(dwh_run: int) -> str:

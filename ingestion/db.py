@@ -129,6 +129,23 @@ create table if not exists audit.validation_results (
     validated_at timestamptz not null default now()
 );
 
+-- every dbt build into shadow schemas (orchestration/incremental.py): full or the years
+-- rebuilt, the fingerprint of the dbt project and the audit watermarks it was planned at;
+-- `published` once its marts were switched in. The next incremental build starts from the
+-- last published one.
+create table if not exists audit.dbt_builds (
+    run_id bigint primary key,
+    full_build boolean not null,
+    changed_years integer[],
+    reason text not null,
+    fingerprint text not null,
+    load_watermark bigint not null,
+    event_watermark bigint not null,
+    replacement_watermark bigint not null,
+    built_at timestamptz not null default now(),
+    published boolean not null default false
+);
+
 create or replace view audit.file_messages as
 select l.load_id, l.run_id, l.source, l.rel_path, l.status, l.message,
        l.rows_read, l.rows_loaded, l.rows_quarantined, l.finished_at

@@ -27,7 +27,9 @@ def cmd_run(args) -> int:
     from reporting.summary import print_summary
 
     try:
-        result = run_all(args.landing, skip_dbt=args.skip_dbt, wait_s=args.wait)
+        result = run_all(
+            args.landing, skip_dbt=args.skip_dbt, wait_s=args.wait, full_refresh=args.full_refresh
+        )
     except Exception as exc:  # dbt failures and the like: say what, exit non-zero
         if _exit_code(exc) is None:
             raise RunFailed(exc) from exc
@@ -314,6 +316,11 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("run", help="ingest → validate → dbt build → publish on a landing folder")
     p.add_argument("--landing", required=True, type=Path)
     p.add_argument("--skip-dbt", action="store_true", help="load and validate only")
+    p.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="rebuild every dbt model for every year (default: only the changed years)",
+    )
     p.add_argument("--quiet", action="store_true", help="no summary at the end")
     p.add_argument(
         "--wait", type=float, default=0, help="seconds to wait while another run is active"

@@ -134,10 +134,16 @@ def _behind_failing_rows(dsn: str, compiled: str | None) -> str:
     return (" — " + "; ".join(parts)) if parts else ""
 
 
-def build(dsn: str | None = None, select: str | None = None, schema_suffix: str = "") -> None:
+def build(
+    dsn: str | None = None,
+    select: str | None = None,
+    schema_suffix: str = "",
+    extra_args: list[str] | tuple[str, ...] = (),
+) -> None:
     """dbt deps-free build: seeds, models, data tests and unit tests. With a schema suffix,
-    into shadow schemas (`marts<suffix>` …; see ingestion/publication.py)."""
-    args = ["build"]
+    into shadow schemas (`marts<suffix>` …; see orchestration/publication.py); `extra_args`
+    e.g. an incremental build's vars (orchestration/incremental.py)."""
+    args = ["build", *extra_args]
     if select:
         args += ["--select", select]
     run_dbt(args, dsn, schema_suffix)

@@ -306,12 +306,14 @@ def write_upload_feedback(conn, run_id: int) -> list[Path]:
     return written
 
 
-def transform(run_id: int) -> None:
+def transform(run_id: int, full_refresh: bool = False) -> None:
     """dbt build (seeds, staging, intermediate, marts, data and unit tests) into this run's
-    shadow schemas; BI keeps reading the published ones (ingestion/publication.py)."""
+    shadow schemas; BI keeps reading the published ones (orchestration/publication.py).
+    Only the years changed since the last publication, unless `full_refresh` or the changed
+    years are not certain (orchestration/incremental.py)."""
     with run_control.step(run_id, "transform"):
         t0 = time.monotonic()
-        publication.build(run_id)
+        publication.build(run_id, full_refresh=full_refresh)
         log(f"dbt build выполнен за {time.monotonic() - t0:.0f} с")
 
 
@@ -394,7 +396,9 @@ def run_summary(run_id: int) -> dict:
     }
 
 
-def run_all(landing: Path | str, skip_dbt: bool = False, wait_s: float = 0) -> dict:
+def run_all(
+    landing: Path | str, skip_dbt: bool = False, wait_s: float = 0, full_refresh: bool = False
+) -> dict:
     """The whole pipeline in-process (what `edu-dwh run` does). The run holds the
     warehouse's lock from start to end; any failure closes it as failed."""
     t0 = time.monotonic()
@@ -411,7 +415,7 @@ def run_all(landing: Path | str, skip_dbt: bool = False, wait_s: float = 0) -> d
                 run_control.finish_run(run_id, "loaded", result["message"])
             write_audit_report(run_id)
         else:
-            transform(run_id)
+            transform(run_id, full_refresh=full_refresh)
             result = publish(run_id)
     except BlockingFailure:
         raise

@@ -2,7 +2,10 @@
 every model and every test of it passed, switched in in one transaction.
 
     build(run_id)    staging__build_<run>, intermediate__build_<run>, marts__build_<run>,
-                     reference__build_<run> ← `dbt build` (models, seeds, data and unit tests)
+                     reference__build_<run> ← `dbt build` (models, seeds, data and unit tests);
+                     whole, or only the changed years (orchestration/incremental.py): then
+                     dbt first copies each incremental model's published table into the
+                     shadow (less those years) and replaces those years in it
     swap(run_id)     one transaction: each public schema is renamed away, its shadow takes
                      its name, the old one is dropped, the run is marked 'published'
 
@@ -20,7 +23,7 @@ from __future__ import annotations
 import time
 
 from ingestion import db
-from orchestration import run_control
+from orchestration import incremental, run_control
 
 BUILT_SCHEMAS = ("staging", "intermediate", "marts", "reference")  # what dbt writes
 BI_SCHEMAS = ("marts", "reference")  # what BI users may read
@@ -53,12 +56,18 @@ def prepare_shadow(run_id: int) -> str:
     return suffix
 
 
-def build(run_id: int) -> None:
-    """dbt build into this run's shadow schemas; raises DbtError naming what failed."""
+def build(run_id: int, full_refresh: bool = False) -> incremental.BuildPlan:
+    """dbt build into this run's shadow schemas, whole or only the changed years
+    (orchestration/incremental.py); raises DbtError naming what failed."""
     from orchestration.dbt_runner import build as dbt_build
 
     suffix = prepare_shadow(run_id)
-    dbt_build(schema_suffix=suffix)
+    with db.transaction() as conn, conn.cursor() as cur:
+        plan = incremental.plan(cur, full_refresh=full_refresh)
+        incremental.record(cur, run_id, plan)
+    print(plan.describe(), flush=True)
+    dbt_build(schema_suffix=suffix, extra_args=plan.dbt_args())
+    return plan
 
 
 def swap(run_id: int, message: str) -> None:
@@ -85,6 +94,7 @@ def swap(run_id: int, message: str) -> None:
         for schema in retired:
             cur.execute(f"drop schema {schema} cascade")
         _grant(cur, grantee)
+        incremental.mark_published(cur, run_id)
         run_control.finish_run(run_id, "published", message, cur=cur)
     print(f"Витрины опубликованы (переключение за {time.monotonic() - t0:.1f} с)", flush=True)
 

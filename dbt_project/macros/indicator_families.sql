@@ -71,7 +71,7 @@ with
 
 {% for model_name in models %}
 {{ model_name }} as (
-    select * from {{ ref(model_name) }}
+    select * from {{ ref(model_name) }} {{ incremental_years_filter() }}
 ),
 {% endfor %}
 

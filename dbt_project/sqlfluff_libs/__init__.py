@@ -97,3 +97,11 @@ def published_indicator_rows(rows, extra_columns=()) -> str:
     # the real macro emits the CTEs catalogue … final (a model then selects from final)
     columns = ", ".join([*_INDICATOR_COLUMNS, *extra_columns])
     return f"final as (\n    select {columns} from {rows}\n)"
+
+
+def incremental_by_year(reads_previous_years=0) -> dict:
+    return {"materialized": "incremental", "meta": {"reads_previous_years": reads_previous_years}}
+
+
+def incremental_years_filter(keyword="where") -> str:
+    return f"{keyword} year is not null"

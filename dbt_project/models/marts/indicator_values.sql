@@ -6,13 +6,15 @@
 -- marts/vpr/fct_vpr_indicators.sql) + the family and its indicator models in that var.
 -- Names, unit, direction and targets: macros/published_indicator_rows.sql.
 
+{{ config(**incremental_by_year()) }}
+
 with
 
 family_rows as (
     {%- for model_name in indicator_family_marts() %}
     {% if not loop.first %}union all{% endif %}
     select {{ indicator_columns() | join(', ') }}
-    from {{ ref(model_name) }}
+    from {{ ref(model_name) }} {{ incremental_years_filter() }}
     {%- endfor %}
 ),
 

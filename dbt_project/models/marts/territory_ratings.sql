@@ -5,6 +5,8 @@
 -- Municipalities are rated among the region's municipalities, schools among all the
 -- region's schools (RNK-05). Components absent from indicator_values are absent here.
 
+{{ config(**incremental_by_year(reads_previous_years=1)) }}
+
 -- a rating row-set: an indicator and its breakdown (the columns of seed rating_set)
 {%- set row_set = [
     'indicator_code', 'exam', 'subject_code', 'participant_category', 'grade', 'breakdown_key'
@@ -14,7 +16,7 @@
 with
 
 indicator_values as (
-    select * from {{ ref('indicator_values') }}
+    select * from {{ ref('indicator_values') }} {{ incremental_years_filter() }}
 ),
 
 rating_set as (

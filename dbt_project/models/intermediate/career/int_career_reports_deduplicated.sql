@@ -3,10 +3,12 @@
 -- files of different scope), the newest load wins, within it the last line.
 -- The report belongs to the school and the municipality (Код АТЕ) in its row.
 
+{{ config(**incremental_by_year()) }}
+
 with
 
 reports as (
-    select * from {{ ref('stg_uploads__career_reports') }}
+    select * from {{ ref('stg_uploads__career_reports') }} {{ incremental_years_filter() }}
 ),
 
 deduplicated as (

@@ -2,10 +2,12 @@
 -- school career report in that year (int_career_reports_deduplicated): the territories whose
 -- CAR counts (CAR-05 … 08) are published, 0 where nothing is counted.
 
+{{ config(**incremental_by_year()) }}
+
 with
 
 reports as (
-    select * from {{ ref('int_career_reports_deduplicated') }}
+    select * from {{ ref('int_career_reports_deduplicated') }} {{ incremental_years_filter() }}
 ),
 
 territories as (

@@ -4,14 +4,16 @@
 -- indicators (GIA-05 … 10, 13). load_id: the load of the result's best sitting (lineage,
 -- int_gia_row_sources).
 
+{{ config(**incremental_by_year()) }}
+
 with
 
 results as (
-    select * from {{ ref('int_gia_results_selected') }}
+    select * from {{ ref('int_gia_results_selected') }} {{ incremental_years_filter() }}
 ),
 
 persons as (
-    select * from {{ ref('int_gia_persons_attributed') }}
+    select * from {{ ref('int_gia_persons_attributed') }} {{ incremental_years_filter() }}
 ),
 
 person_results as (

@@ -4,10 +4,12 @@
 -- (NULL school last); the most frequent category, ties to the smallest.
 -- Window functions only (no self-joins): one pass over the results.
 
+{{ config(**incremental_by_year()) }}
+
 with
 
 results as (
-    select * from {{ ref('int_gia_results_selected') }}
+    select * from {{ ref('int_gia_results_selected') }} {{ incremental_years_filter() }}
 ),
 
 counted as (

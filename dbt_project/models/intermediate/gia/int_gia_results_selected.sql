@@ -6,10 +6,12 @@
 -- then lowest load_id / source_row. The best sitting gives stage, school, municipality and
 -- category of the result.
 
+{{ config(**incremental_by_year()) }}
+
 with
 
 sittings as (
-    select * from {{ ref('int_gia_sittings_validated') }}
+    select * from {{ ref('int_gia_sittings_validated') }} {{ incremental_years_filter() }}
 ),
 
 min_scores as (

@@ -3,14 +3,16 @@
 -- (level 11); a graduate belongs to their attributed school (int_gia_persons_attributed).
 -- The school's municipality is the registry's, else the graduates' attributed one.
 
+{{ config(**incremental_by_year()) }}
+
 with
 
 results as (
-    select * from {{ ref('int_gia_results_selected') }}
+    select * from {{ ref('int_gia_results_selected') }} {{ incremental_years_filter() }}
 ),
 
 persons as (
-    select * from {{ ref('int_gia_persons_attributed') }}
+    select * from {{ ref('int_gia_persons_attributed') }} {{ incremental_years_filter() }}
 ),
 
 territories as (

@@ -3,10 +3,12 @@
 -- loaded files contain it, only the rows of the newest load (largest load_id) are kept.
 -- All statuses are kept (GIA-04 publishes zeros for territories with any row, any status).
 
+{{ config(**incremental_by_year()) }}
+
 with
 
 sittings as (
-    select * from {{ ref('stg_fis_gia__results') }}
+    select * from {{ ref('stg_fis_gia__results') }} {{ incremental_years_filter() }}
 ),
 
 with_newest_load as (

@@ -2,10 +2,12 @@
 -- ЕГЭ in a subject with a test score is scored by the test score, every other sitting
 -- (base maths 22, ГВЭ, ОГЭ) by the mark.
 
+{{ config(**incremental_by_year()) }}
+
 with
 
 sittings as (
-    select * from {{ ref('int_gia_sittings_deduplicated') }}
+    select * from {{ ref('int_gia_sittings_deduplicated') }} {{ incremental_years_filter() }}
 ),
 
 subjects as (

@@ -10,10 +10,12 @@
 --     school, then the newest load, then the first line.
 -- Rows without person_key (rejected at ingestion anyway) or year are left out.
 
+{{ config(**incremental_by_year()) }}
+
 with
 
 results as (
-    select * from {{ ref('stg_uploads__olympiad_results') }}
+    select * from {{ ref('stg_uploads__olympiad_results') }} {{ incremental_years_filter() }}
 ),
 
 scored as (

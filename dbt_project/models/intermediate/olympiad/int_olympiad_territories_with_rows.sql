@@ -2,10 +2,12 @@
 -- any row of uploads/olympiad in that year (any event, stage, status): the territories whose
 -- OLY counts are published, 0 where nothing qualifies (indicators.md, Conventions).
 
+{{ config(**incremental_by_year()) }}
+
 with
 
 results as (
-    select * from {{ ref('stg_uploads__olympiad_results') }}
+    select * from {{ ref('stg_uploads__olympiad_results') }} {{ incremental_years_filter() }}
 ),
 
 territories as (

@@ -2,10 +2,12 @@
 -- (year, stage, subject, student). The facts of OLY-01 … 03, whose breakdown is the subject
 -- as uploaded: breakdown_key = subject.
 
+{{ config(**incremental_by_year()) }}
+
 with
 
 entries as (
-    select * from {{ ref('int_olympiad_entries_deduplicated') }}
+    select * from {{ ref('int_olympiad_entries_deduplicated') }} {{ incremental_years_filter() }}
 ),
 
 vsosh_entries as (

@@ -9,6 +9,8 @@
 --             school in the comparison s is undefined (NULL) and nothing is flagged.
 -- Comparisons use unrounded values; the published columns are rounded to 6 decimals.
 
+{{ config(**incremental_by_year()) }}
+
 {%- set rule_a_min_journal_works = 20 %}
 {%- set rule_a_min_raised_share = 15 %}
 {%- set rule_b_min_works = 10 %}
@@ -17,11 +19,12 @@
 with
 
 schools as (
-    select * from {{ ref('int_vpr_schools_aggregated') }}
+    select * from {{ ref('int_vpr_schools_aggregated') }} {{ incremental_years_filter() }}
 ),
 
 school_subject_means as (
     select * from {{ ref('int_vpr_school_subject_means_aggregated') }}
+    {{ incremental_years_filter() }}
 ),
 
 rule_a as (

@@ -1,14 +1,16 @@
 -- One row per school, year, grade and ВПР subject: the number of works and the school's mean
 -- primary score in that grade × subject (input of VPR-04 rule (b)).
 
+{{ config(**incremental_by_year()) }}
+
 with
 
 works as (
-    select * from {{ ref('int_vpr_works_compared') }}
+    select * from {{ ref('int_vpr_works_compared') }} {{ incremental_years_filter() }}
 ),
 
 schools as (
-    select * from {{ ref('int_vpr_schools_aggregated') }}
+    select * from {{ ref('int_vpr_schools_aggregated') }} {{ incremental_years_filter() }}
 ),
 
 school_subject_means as (

@@ -3,10 +3,12 @@
 -- Municipality = the Код АТЕ of the school's rows (a work belongs to the municipality in its
 -- row); should the rows disagree, the most frequent one, ties to the smallest code.
 
+{{ config(**incremental_by_year()) }}
+
 with
 
 works as (
-    select * from {{ ref('int_vpr_works_compared') }}
+    select * from {{ ref('int_vpr_works_compared') }} {{ incremental_years_filter() }}
 ),
 
 ate_counts as (

@@ -3,10 +3,12 @@
 -- `повысили` (ВПР mark > journal mark), NULL when the journal mark is empty.
 -- A work belongs to the school and municipality in its row.
 
+{{ config(**incremental_by_year()) }}
+
 with
 
 works as (
-    select * from {{ ref('stg_fis_oko__vpr_results') }}
+    select * from {{ ref('stg_fis_oko__vpr_results') }} {{ incremental_years_filter() }}
 ),
 
 compared as (

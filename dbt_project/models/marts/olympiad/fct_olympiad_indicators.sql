@@ -3,4 +3,6 @@
 -- (dbt_project.yml). A new indicator of the family is one more model there and its name in
 -- that list.
 
+{{ config(**incremental_by_year()) }}
+
 {{ union_indicator_models(indicator_family_models('olympiad')) }}

@@ -11,10 +11,12 @@
 -- Matching: school year via its second year (year), subject name case-insensitively after
 -- trimming, grade exactly. `subject` is published as spelled in the seed.
 
+{{ config(**incremental_by_year()) }}
+
 with
 
 entries as (
-    select * from {{ ref('int_olympiad_entries_deduplicated') }}
+    select * from {{ ref('int_olympiad_entries_deduplicated') }} {{ incremental_years_filter() }}
 ),
 
 pass_scores as (

@@ -8,10 +8,12 @@
 --             them, the school included), threshold = m + 2s (flag: value > threshold).
 -- A school flagged by several checks has several rows; VPR-04 counts it once.
 
+{{ config(**incremental_by_year()) }}
+
 with
 
 checks as (
-    select * from {{ ref('int_vpr_objectivity_checks') }}
+    select * from {{ ref('int_vpr_objectivity_checks') }} {{ incremental_years_filter() }}
 ),
 
 territories as (

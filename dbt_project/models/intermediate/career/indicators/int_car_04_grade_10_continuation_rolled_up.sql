@@ -4,10 +4,12 @@
 -- a report with an empty numerator or denominator field is left out of both sums; an empty
 -- denominator (sum 0) gives no row.
 
+{{ config(**incremental_by_year()) }}
+
 with
 
 reports as (
-    select * from {{ ref('int_career_reports_deduplicated') }}
+    select * from {{ ref('int_career_reports_deduplicated') }} {{ incremental_years_filter() }}
 ),
 
 facts as (

@@ -4,10 +4,12 @@
 -- Count: value = numerator, denominator NULL; every territory with a report in the year has
 -- both rows (0 where the sum is 0 or every field is empty).
 
+{{ config(**incremental_by_year()) }}
+
 with
 
 reports as (
-    select * from {{ ref('int_career_reports_deduplicated') }}
+    select * from {{ ref('int_career_reports_deduplicated') }} {{ incremental_years_filter() }}
 ),
 
 -- one row per report and kind of admission: breakdown_key `СПО` / `ВО`
@@ -27,7 +29,7 @@ admissions as (
 ),
 
 territories as (
-    select * from {{ ref('int_career_territories_with_rows') }}
+    select * from {{ ref('int_career_territories_with_rows') }} {{ incremental_years_filter() }}
 ),
 
 indicator as (

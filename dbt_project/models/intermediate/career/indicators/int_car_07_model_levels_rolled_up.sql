@@ -4,6 +4,8 @@
 -- Count (unit ед.): value = numerator, denominator NULL; every territory with a report in the
 -- year has a row for each of the three levels (0 where no school has it).
 
+{{ config(**incremental_by_year()) }}
+
 with
 
 schools_by_level as (
@@ -13,11 +15,11 @@ schools_by_level as (
         school_code,
         model_level as breakdown_key
     from {{ ref('int_career_reports_deduplicated') }}
-    where model_level is not null
+    where model_level is not null {{ incremental_years_filter('and') }}
 ),
 
 territories as (
-    select * from {{ ref('int_career_territories_with_rows') }}
+    select * from {{ ref('int_career_territories_with_rows') }} {{ incremental_years_filter() }}
 ),
 
 indicator as (

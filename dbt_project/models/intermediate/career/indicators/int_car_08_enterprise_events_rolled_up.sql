@@ -3,14 +3,16 @@
 -- Count (unit ед.): value = numerator, denominator NULL; every territory with a report in
 -- the year has a row (0 where the sum is 0 or every field is empty).
 
+{{ config(**incremental_by_year()) }}
+
 with
 
 reports as (
-    select * from {{ ref('int_career_reports_deduplicated') }}
+    select * from {{ ref('int_career_reports_deduplicated') }} {{ incremental_years_filter() }}
 ),
 
 territories as (
-    select * from {{ ref('int_career_territories_with_rows') }}
+    select * from {{ ref('int_career_territories_with_rows') }} {{ incremental_years_filter() }}
 ),
 
 indicator as (

@@ -1,10 +1,12 @@
 -- GIA-01 Доля результатов ниже минимального порога = results below minimum / results,
 -- by exam (ЕГЭ, ОГЭ, ГВЭ), subject and category; region, municipalities, schools.
 
+{{ config(**incremental_by_year()) }}
+
 with
 
 results as (
-    select * from {{ ref('int_gia_results_selected') }}
+    select * from {{ ref('int_gia_results_selected') }} {{ incremental_years_filter() }}
 ),
 
 indicator as (

@@ -1,11 +1,13 @@
 -- GIA-02 Доля результатов ЕГЭ не ниже минимума для поступления в вуз = ЕГЭ results with
 -- test score >= univ / ЕГЭ results (subjects with a test score), by subject and category.
 
+{{ config(**incremental_by_year()) }}
+
 with
 
 ege_results as (
     select * from {{ ref('int_gia_results_selected') }}
-    where exam = 'ЕГЭ' and is_test_scored
+    where exam = 'ЕГЭ' and is_test_scored {{ incremental_years_filter('and') }}
 ),
 
 indicator as (

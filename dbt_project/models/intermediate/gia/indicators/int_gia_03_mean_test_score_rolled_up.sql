@@ -1,11 +1,13 @@
 -- GIA-03 Средний тестовый балл ЕГЭ = mean test score of results, by subject and category.
 -- numerator = sum of test scores, denominator = number of results.
 
+{{ config(**incremental_by_year()) }}
+
 with
 
 ege_results as (
     select * from {{ ref('int_gia_results_selected') }}
-    where exam = 'ЕГЭ' and is_test_scored
+    where exam = 'ЕГЭ' and is_test_scored {{ incremental_years_filter('and') }}
 ),
 
 indicator as (

@@ -4,14 +4,16 @@
 -- that year. The zeros come from zero-valued facts (one per place with rows × region
 -- breakdown) summed with the real ones: no join between rolled-up rows.
 
+{{ config(**incremental_by_year()) }}
+
 with
 
 results as (
-    select * from {{ ref('int_gia_results_selected') }}
+    select * from {{ ref('int_gia_results_selected') }} {{ incremental_years_filter() }}
 ),
 
 sittings as (
-    select * from {{ ref('int_gia_sittings_deduplicated') }}
+    select * from {{ ref('int_gia_sittings_deduplicated') }} {{ incremental_years_filter() }}
 ),
 
 result_facts as (

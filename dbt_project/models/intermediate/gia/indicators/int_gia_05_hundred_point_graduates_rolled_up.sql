@@ -2,10 +2,12 @@
 -- graduates with >= 1 ЕГЭ result with a test score. Person-level: a graduate is a person of
 -- (attributed) category ВТГ, counted at their attributed school / municipality.
 
+{{ config(**incremental_by_year()) }}
+
 with
 
 person_results as (
-    select * from {{ ref('int_gia_person_results') }}
+    select * from {{ ref('int_gia_person_results') }} {{ incremental_years_filter() }}
 ),
 
 graduates as (

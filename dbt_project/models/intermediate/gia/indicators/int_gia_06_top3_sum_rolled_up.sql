@@ -2,10 +2,12 @@
 -- test-scored subjects whose 3 best test scores sum to >= 220 / graduates with >= 3
 -- test-scored subjects. Person-level (attributed school / municipality, category ВТГ).
 
+{{ config(**incremental_by_year()) }}
+
 with
 
 person_results as (
-    select * from {{ ref('int_gia_person_results') }}
+    select * from {{ ref('int_gia_person_results') }} {{ incremental_years_filter() }}
 ),
 
 graduates_with_3_subjects as (

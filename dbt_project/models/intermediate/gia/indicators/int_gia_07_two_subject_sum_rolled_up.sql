@@ -2,10 +2,12 @@
 -- with exactly 2 test-scored subjects whose sum >= 126 / graduates with exactly 2
 -- test-scored subjects. Person-level (attributed school / municipality, category ВТГ).
 
+{{ config(**incremental_by_year()) }}
+
 with
 
 person_results as (
-    select * from {{ ref('int_gia_person_results') }}
+    select * from {{ ref('int_gia_person_results') }} {{ incremental_years_filter() }}
 ),
 
 graduates_with_2_subjects as (

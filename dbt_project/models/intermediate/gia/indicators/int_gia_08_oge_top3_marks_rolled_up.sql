@@ -2,10 +2,12 @@
 -- 9th-grade graduates with >= 3 ОГЭ/ГВЭ marks whose 3 best marks sum to >= 12 / those with
 -- >= 3 marks. Person-level (level 9, attributed school / municipality, category ВТГ).
 
+{{ config(**incremental_by_year()) }}
+
 with
 
 person_results as (
-    select * from {{ ref('int_gia_person_results') }}
+    select * from {{ ref('int_gia_person_results') }} {{ incremental_years_filter() }}
 ),
 
 graduates_with_3_marks as (

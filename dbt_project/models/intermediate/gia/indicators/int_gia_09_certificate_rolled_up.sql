@@ -5,10 +5,12 @@
 -- (any form) OR base maths 22 mark >= 3). Level 9: Russian (1) and maths (2) marks >= 3
 -- (ОГЭ or ГВЭ).
 
+{{ config(**incremental_by_year()) }}
+
 with
 
 person_results as (
-    select * from {{ ref('int_gia_person_results') }}
+    select * from {{ ref('int_gia_person_results') }} {{ incremental_years_filter() }}
 ),
 
 graduates as (

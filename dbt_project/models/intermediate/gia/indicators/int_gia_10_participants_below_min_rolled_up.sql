@@ -3,10 +3,12 @@
 -- Participants = persons with >= 1 result in that exam; person-level (attributed school,
 -- municipality and category of the exam family).
 
+{{ config(**incremental_by_year()) }}
+
 with
 
 person_results as (
-    select * from {{ ref('int_gia_person_results') }}
+    select * from {{ ref('int_gia_person_results') }} {{ incremental_years_filter() }}
 ),
 
 participant_exams as (

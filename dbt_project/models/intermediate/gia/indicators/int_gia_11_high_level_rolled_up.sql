@@ -2,10 +2,12 @@
 -- subject and category. High level: ЕГЭ test score >= 81; mark-only results (base maths,
 -- ГВЭ, ОГЭ): mark 5 (seed score_levels).
 
+{{ config(**incremental_by_year()) }}
+
 with
 
 results as (
-    select * from {{ ref('int_gia_results_selected') }}
+    select * from {{ ref('int_gia_results_selected') }} {{ incremental_years_filter() }}
 ),
 
 indicator as (

@@ -3,10 +3,12 @@
 -- subjects 1 and 2 only; region mean over all results of all categories; municipalities and
 -- schools only.
 
+{{ config(**incremental_by_year()) }}
+
 with
 
 results as (
-    select * from {{ ref('int_gia_results_selected') }}
+    select * from {{ ref('int_gia_results_selected') }} {{ incremental_years_filter() }}
 ),
 
 scored_results as (

@@ -7,10 +7,12 @@
 -- (numerator) and, for every subject of the region in that exam, the place's number of
 -- graduates in the exam (denominator); the rollup sums them.
 
+{{ config(**incremental_by_year()) }}
+
 with
 
 person_results as (
-    select * from {{ ref('int_gia_person_results') }}
+    select * from {{ ref('int_gia_person_results') }} {{ incremental_years_filter() }}
 ),
 
 graduate_results as (

@@ -3,14 +3,16 @@
 -- exam (category ВТГ, >= 1 valid result of that form), by exam. Looks at every valid
 -- sitting, not only the best ones. Person-level (attributed school / municipality).
 
+{{ config(**incremental_by_year()) }}
+
 with
 
 sittings as (
-    select * from {{ ref('int_gia_sittings_validated') }}
+    select * from {{ ref('int_gia_sittings_validated') }} {{ incremental_years_filter() }}
 ),
 
 persons as (
-    select * from {{ ref('int_gia_persons_attributed') }}
+    select * from {{ ref('int_gia_persons_attributed') }} {{ incremental_years_filter() }}
 ),
 
 graduate_exams as (

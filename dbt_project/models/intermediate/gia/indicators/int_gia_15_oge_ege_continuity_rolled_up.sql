@@ -4,14 +4,16 @@
 -- with an ОГЭ result in Y-2. ЕГЭ graduates = category ВТГ (level 11) with >= 1 valid ЕГЭ
 -- result in Y; "ОГЭ result" = valid result of form ОГЭ. Region and municipalities only.
 
+{{ config(**incremental_by_year(reads_previous_years=2)) }}
+
 with
 
 results as (
-    select * from {{ ref('int_gia_results_selected') }}
+    select * from {{ ref('int_gia_results_selected') }} {{ incremental_years_filter() }}
 ),
 
 persons as (
-    select * from {{ ref('int_gia_persons_attributed') }}
+    select * from {{ ref('int_gia_persons_attributed') }} {{ incremental_years_filter() }}
 ),
 
 ege_results as (

@@ -6,10 +6,12 @@
 -- the region; municipality: that municipality's schools only. Ties in the ranking do not
 -- change the means (tied schools have the same mean).
 
+{{ config(**incremental_by_year()) }}
+
 with
 
 school_means as (
-    select * from {{ ref('int_gia_school_means_aggregated') }}
+    select * from {{ ref('int_gia_school_means_aggregated') }} {{ incremental_years_filter() }}
 ),
 
 eligible_schools as (

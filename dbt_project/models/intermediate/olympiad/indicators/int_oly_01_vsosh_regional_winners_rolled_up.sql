@@ -6,15 +6,17 @@
 -- row and a row per subject that has >= 1 regional-stage ВсОШ entry (any status) in the
 -- region that year; a count with nothing qualifying is 0.
 
+{{ config(**incremental_by_year()) }}
+
 with
 
 regional_entries as (
     select * from {{ ref('int_olympiad_vsosh_entries') }}
-    where stage = 'региональный'
+    where stage = 'региональный' {{ incremental_years_filter('and') }}
 ),
 
 territories as (
-    select * from {{ ref('int_olympiad_territories_with_rows') }}
+    select * from {{ ref('int_olympiad_territories_with_rows') }} {{ incremental_years_filter() }}
 ),
 
 indicator as (

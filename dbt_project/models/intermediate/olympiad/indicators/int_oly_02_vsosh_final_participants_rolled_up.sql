@@ -5,15 +5,17 @@
 -- Zero rows: every territory with any uploads/olympiad row in the year publishes the total
 -- row and a row per subject with >= 1 final-stage ВсОШ entry in the region that year.
 
+{{ config(**incremental_by_year()) }}
+
 with
 
 final_entries as (
     select * from {{ ref('int_olympiad_vsosh_entries') }}
-    where stage = 'заключительный'
+    where stage = 'заключительный' {{ incremental_years_filter('and') }}
 ),
 
 territories as (
-    select * from {{ ref('int_olympiad_territories_with_rows') }}
+    select * from {{ ref('int_olympiad_territories_with_rows') }} {{ incremental_years_filter() }}
 ),
 
 indicator as (

@@ -10,15 +10,17 @@
 -- row and a row per (subject, grade) with >= 1 municipal-stage ВсОШ entry of grade 9–11 in
 -- the region that year.
 
+{{ config(**incremental_by_year()) }}
+
 with
 
 municipal_entries as (
     select * from {{ ref('int_olympiad_vsosh_entries') }}
-    where stage = 'муниципальный' and grade in (9, 10, 11)
+    where stage = 'муниципальный' and grade in (9, 10, 11) {{ incremental_years_filter('and') }}
 ),
 
 territories as (
-    select * from {{ ref('int_olympiad_territories_with_rows') }}
+    select * from {{ ref('int_olympiad_territories_with_rows') }} {{ incremental_years_filter() }}
 ),
 
 indicator as (

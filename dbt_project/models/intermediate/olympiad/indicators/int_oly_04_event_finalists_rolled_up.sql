@@ -12,14 +12,16 @@
 -- event with >= 1 counted student in the region that year, and both НТО bands whenever НТО
 -- is among them.
 
+{{ config(**incremental_by_year()) }}
+
 with
 
 entries as (
-    select * from {{ ref('int_olympiad_entries_deduplicated') }}
+    select * from {{ ref('int_olympiad_entries_deduplicated') }} {{ incremental_years_filter() }}
 ),
 
 territories as (
-    select * from {{ ref('int_olympiad_territories_with_rows') }}
+    select * from {{ ref('int_olympiad_territories_with_rows') }} {{ incremental_years_filter() }}
 ),
 
 counted_stages as (

@@ -1,10 +1,12 @@
 -- VPR-01 Доля отметок «2» по ВПР = works with mark 2 / works, by grade and subject;
 -- region, municipalities, schools.
 
+{{ config(**incremental_by_year()) }}
+
 with
 
 works as (
-    select * from {{ ref('int_vpr_works_compared') }}
+    select * from {{ ref('int_vpr_works_compared') }} {{ incremental_years_filter() }}
 ),
 
 indicator as (

@@ -4,10 +4,12 @@
 -- Every territory × grade × subject with >= 1 work with a journal mark has all three rows
 -- (a kind nobody had is 0 %); the three numerators add up to the common denominator.
 
+{{ config(**incremental_by_year()) }}
+
 with
 
 works as (
-    select * from {{ ref('int_vpr_works_compared') }}
+    select * from {{ ref('int_vpr_works_compared') }} {{ incremental_years_filter() }}
 ),
 
 kinds as (

@@ -3,14 +3,16 @@
 -- checks in int_vpr_objectivity_checks is flagged (rule (a) or rule (b) in some grade ×
 -- subject). A school counts in the municipality of its rows (int_vpr_schools_aggregated).
 
+{{ config(**incremental_by_year()) }}
+
 with
 
 schools as (
-    select * from {{ ref('int_vpr_schools_aggregated') }}
+    select * from {{ ref('int_vpr_schools_aggregated') }} {{ incremental_years_filter() }}
 ),
 
 checks as (
-    select * from {{ ref('int_vpr_objectivity_checks') }}
+    select * from {{ ref('int_vpr_objectivity_checks') }} {{ incremental_years_filter() }}
 ),
 
 flagged_schools as (
