@@ -4,6 +4,10 @@
 -- work. Choice (documented in _int_diagnostic__models.yml): each parameter falls back on
 -- its own — p₁ = 1 when the previous year has no linked student who was below at the work,
 -- p₀ = 0 when it has none who was not (so a year with no previous data at all gets 1 and 0).
+-- Reads the previous year: declared, so that incremental builds of the models downstream
+-- also rebuild year + 1 (macros/incremental_years.sql).
+
+{{ config(meta={'reads_previous_years': 1}) }}
 
 with
 
