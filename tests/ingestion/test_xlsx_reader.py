@@ -199,3 +199,15 @@ def test_dates_and_times_display_as_before(tmp_path):
         sheet = book.sheet(book.sheets[0].title)
         (_, values), *_ = sheet.rows()
     assert shown(values, 1, {}) == ["15.04.2024", "15.04.2024 10:30", "08:05", "12:00"]
+
+
+def test_a_value_python_cannot_hold_reads_the_rest_of_the_sheet_with_openpyxl(tmp_path):
+    data = "".join(
+        f'<row r="{r}"><c r="A{r}"><v>{r}</v></c><c r="B{r}" s="3"><v>{v}</v></c></row>'
+        for r, v in ((1, "1.5"), (2, "1500000000000000"), (3, "2"))
+    )
+    path = raw_book(tmp_path / "huge.xlsx", [("S", "visible", data, [])])
+    with Book(path) as book:
+        sheet = book.sheet("S")
+        rows = [(r, shown(v, r, {})) for r, v in sheet.rows()]
+    assert rows == [(1, ["1", "36:00"]), (2, ["2", "#VALUE!"]), (3, ["3", "48:00"])]

@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import posixpath
 import re
+import warnings
 import xml.etree.ElementTree as ET
 import zipfile
 import zlib
@@ -32,6 +33,7 @@ from pathlib import Path
 from xml.sax.saxutils import unescape
 
 import python_calamine
+from openpyxl import load_workbook
 from openpyxl.styles.numbers import BUILTIN_FORMATS, BUILTIN_FORMATS_MAX_SIZE
 from openpyxl.styles.stylesheet import Stylesheet
 from openpyxl.utils.cell import column_index_from_string
@@ -431,9 +433,10 @@ class Sheet:
     """One sheet read whole: rows of values (1-based row numbers, from column A), merged
     ranges and what only the sheet's XML says (`SheetScan`)."""
 
-    def __init__(self, title: str, data, scan: SheetScan):
+    def __init__(self, title: str, data, scan: SheetScan, path: Path):
         self.title = title
         self._data = data
+        self._path = path
         self.scan = scan
         ranges = data.merged_cell_ranges or []
         # calamine: ((row, col), (row, col)) 0-based → (min_row, min_col, max_row, max_col)
@@ -460,7 +463,17 @@ class Sheet:
             pad = [""] * start[1]
             # python-calamine's iter_rows: every row from the first, columns from the first
             # column used
-            for last, values in enumerate(self._data.iter_rows(), start=1):
+            rows = self._data.iter_rows()
+            while True:
+                try:
+                    values = next(rows)
+                except StopIteration:
+                    break
+                except (OverflowError, ValueError):  # a value Python cannot hold (a duration
+                    # format on a huge number): the rest of the sheet as openpyxl reads it
+                    yield from self._openpyxl_rows(last + 1, max_row, by_row)
+                    return
+                last += 1
                 if max_row is not None and last > max_row:
                     return
                 row = pad + values if pad else values
@@ -473,6 +486,22 @@ class Sheet:
             end = min(end, max_row)
         for r in range(last + 1, end + 1):
             yield r, _patched([], by_row.get(r))
+
+    def _openpyxl_rows(self, first: int, max_row: int | None, by_row) -> Iterator[tuple[int, list]]:
+        """Rows from `first` on, read with openpyxl's read-only mode (the slow path)."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            book = load_workbook(self._path, read_only=True, data_only=True)
+        try:
+            ws = book[self.title]
+            ws.reset_dimensions()
+            for r, values in enumerate(
+                ws.iter_rows(min_row=first, max_row=max_row, values_only=True), start=first
+            ):
+                row = ["" if v is None else v for v in values]
+                yield r, _patched(row, by_row.get(r))
+        finally:
+            book.close()
 
 
 def _patched(row: list, cells: list[tuple[int, object]] | None) -> list:
@@ -491,6 +520,7 @@ class Book:
         reason = sniff_not_xlsx(path)
         if reason:
             raise HeaderProblem(f"{NOT_XLSX}: {reason}")
+        self._path = path
         self._zip: zipfile.ZipFile | None = None
         self._book = None
         self._parts: dict[str, str] = {}
@@ -542,11 +572,12 @@ class Book:
             self._current = None  # free the previous sheet first
             part = self._parts.get(title)
             if part is None:
-                self._current = Sheet(title, self._book.get_sheet_by_name(title), SheetScan())
+                data = self._book.get_sheet_by_name(title)
+                self._current = Sheet(title, data, SheetScan(), self._path)
                 return self._current
             # calamine releases the GIL while it reads the sheet: the scan runs meanwhile
             with ThreadPoolExecutor(1) as pool:
                 scan = pool.submit(scan_sheet, self._zip, part, self._styles)
                 data = self._book.get_sheet_by_name(title)
-                self._current = Sheet(title, data, scan.result())
+                self._current = Sheet(title, data, scan.result(), self._path)
         return self._current
