@@ -82,7 +82,6 @@ def xlsx_frames(
     as text)."""
     rows = _RowReader(header, note_text_numbers)
     out = _Columns(len(header.columns) + 2)
-    batch: list[tuple[int, list]] = []
     try:
         ws = book.sheet(header.sheet)
         rows.zero_pad = ws.zero_pad
@@ -90,17 +89,10 @@ def xlsx_frames(
             rows.add_merges(ws.merges)
             rows.uncalculated = {r for r, _c in ws.uncalculated}
             rows.uncalculated_cells = ws.uncalculated
-        for rownum, values in ws.rows():
-            if rownum <= header.header_rows[1]:
-                continue
-            batch.append((rownum, values))
-            if len(batch) < _BATCH:
-                continue
+        for batch in ws.batches(header.header_rows[1] + 1, _BATCH):
             rows.convert_batch(batch, out)
-            batch = []
             while len(out.index) >= chunk_rows:
                 yield out.frame(chunk_rows, header.columns)
-        rows.convert_batch(batch, out)
     except HeaderProblem:
         raise
     except BROKEN as exc:
@@ -150,9 +142,17 @@ class _FloatTexts(dict):
         return text
 
 
-def _texts(values: list) -> list[str]:
-    """`display` of every value of a column."""
+def _texts(values) -> list[str]:
+    """`display` of every value of a column (homogeneous columns without a Python step per
+    cell)."""
+    kinds = set(map(type, values))
+    if kinds == {str}:
+        return list(values)
     floats = _FloatTexts()
+    if kinds == {float}:
+        return list(map(floats.__getitem__, values))
+    if kinds <= {str, float}:
+        return [x if x.__class__ is str else floats[x] for x in values]
     return [
         x if (t := x.__class__) is str else floats[x] if t is float else display(x) for x in values
     ]
@@ -223,12 +223,15 @@ class _RowReader:
         if not batch or not self.used:
             return
         width = self.width
-        values = [v if len(v) >= width else v + [""] * (width - len(v)) for _, v in batch]
+        values = [v for _, v in batch]
+        if min(map(len, values)) < width:
+            values = [v if len(v) >= width else v + [""] * (width - len(v)) for v in values]
         columns = list(zip(*values, strict=False))  # every row has ≥ `width` cells
         raw = {c: columns[c] for c in self.used}
         texts = {c: _texts(col) for c, col in raw.items()}
         used_texts = [texts[c] for c in self.used]
-        keep = ["".join(t).strip() != "" for t in zip(*used_texts, strict=True)]
+        # a row is blank when all its texts are (str.strip of the joined texts is "")
+        keep = list(map(bool, map(str.strip, map("".join, zip(*used_texts, strict=True)))))
         notes: dict[int, list[str]] = {}
         out_cols: list[list[str]] = []
         for span, col, label in zip(self.header.spans, self.contract, self.labels, strict=True):

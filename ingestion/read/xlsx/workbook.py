@@ -29,6 +29,7 @@ import zlib
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from xml.sax.saxutils import unescape
 
@@ -487,6 +488,31 @@ class Sheet:
         for r in range(last + 1, end + 1):
             yield r, _patched([], by_row.get(r))
 
+    def batches(self, first: int, size: int) -> Iterator[list[tuple[int, list]]]:
+        """The rows of `rows` from row `first` on, `size` at a time (the common case — no
+        cell to patch, the table from column A — without a Python step per row)."""
+        start = self._data.start
+        if self.scan.values or start is None or start[1]:
+            yield from _batched(self.rows(), first, size)
+            return
+        rows = self._data.iter_rows()
+        done = 0  # rows read
+        while True:
+            try:
+                chunk = list(islice(rows, size))
+            except (OverflowError, ValueError):  # see `rows`: from the row after `done` on
+                yield from _batched(self.rows(), max(first, done + 1), size)
+                return
+            if not chunk:
+                break
+            skip = max(0, first - done - 1)
+            if skip < len(chunk):
+                numbers = range(done + skip + 1, done + len(chunk) + 1)
+                yield list(zip(numbers, chunk[skip:], strict=True))
+            done += len(chunk)
+        if done != self._data.end[0] + 1:
+            raise RuntimeError(f"python-calamine: {done} rows of {self._data.end[0] + 1}")
+
     def _openpyxl_rows(self, first: int, max_row: int | None, by_row) -> Iterator[tuple[int, list]]:
         """Rows from `first` on, read with openpyxl's read-only mode (the slow path)."""
         with warnings.catch_warnings():
@@ -502,6 +528,18 @@ class Sheet:
                 yield r, _patched(row, by_row.get(r))
         finally:
             book.close()
+
+
+def _batched(rows, first: int, size: int) -> Iterator[list[tuple[int, list]]]:
+    batch: list[tuple[int, list]] = []
+    for r, values in rows:
+        if r >= first:
+            batch.append((r, values))
+            if len(batch) >= size:
+                yield batch
+                batch = []
+    if batch:
+        yield batch
 
 
 def _patched(row: list, cells: list[tuple[int, object]] | None) -> list:
