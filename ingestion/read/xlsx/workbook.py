@@ -20,6 +20,7 @@ sheet is kept: `Book.sheet`); its rows are handed out as Python lists one by one
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import posixpath
 import re
 import warnings
@@ -499,7 +500,7 @@ class Sheet:
         done = 0  # rows read
         while True:
             try:
-                chunk = list(islice(rows, size))
+                chunk = _no_gc(list, islice(rows, size))
             except (OverflowError, ValueError):  # see `rows`: from the row after `done` on
                 yield from _batched(self.rows(), max(first, done + 1), size)
                 return
@@ -528,6 +529,18 @@ class Sheet:
                 yield r, _patched(row, by_row.get(r))
         finally:
             book.close()
+
+
+def _no_gc(fn, *args):
+    """fn(*args) with the cyclic garbage collector paused: thousands of new row lists
+    (which hold no cycles) would trigger collections over everything alive."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return fn(*args)
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _batched(rows, first: int, size: int) -> Iterator[list[tuple[int, list]]]:
