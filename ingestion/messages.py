@@ -46,14 +46,16 @@ def csv_problem(exc: BaseException) -> str:
 def broken_book(exc: BaseException) -> str:
     """Why an XLSX could not be read, in Russian (the library's text is not quoted)."""
     kind = type(exc).__name__
-    if kind == "BadZipFile":
+    if kind in ("BadZipFile", "ZipError"):  # ZipError etc.: python-calamine's
         return "архив книги повреждён (файл обрезан или не является XLSX)"
     if kind in ("error", "EOFError"):  # zlib.error
         return "сжатые данные книги повреждены (файл обрезан?)"
-    if kind in ("SyntaxError", "ParseError", "XMLSyntaxError"):
+    if kind in ("SyntaxError", "ParseError", "XMLSyntaxError", "XmlError"):
         return "XML внутри книги повреждён"
-    if kind == "KeyError":
+    if kind in ("KeyError", "WorksheetNotFound"):
         return "в книге нет обязательной части (лист или таблица строк)"
+    if kind == "PasswordError":
+        return "книга защищена паролем (сохраните её без пароля)"
     return f"книга не читается ({kind})"
 
 

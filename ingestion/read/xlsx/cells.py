@@ -1,12 +1,8 @@
-"""Cell values as people read them in Excel, and the rows of a read-only sheet."""
+"""Cell values as people read them in Excel."""
 
 from __future__ import annotations
 
 import datetime as dt
-import re
-from collections.abc import Iterator
-
-_ZERO_PAD = re.compile(r"^0{2,}$")
 
 
 def display(value) -> str:
@@ -42,18 +38,21 @@ def display(value) -> str:
     return str(value)
 
 
-def cell_text(cell) -> str:
-    """A read-only cell as text: `display` of its value, with zero-padding number formats
-    («000000», used to show codes with leading zeros) applied as Excel shows them."""
-    value = cell.value
-    if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
-        fmt = cell.number_format
-        if fmt and _ZERO_PAD.match(fmt) and float(value).is_integer():
-            return str(int(value)).zfill(len(fmt))
+def cell_text(value, pad: int | None = None) -> str:
+    """A cell value as text: `display` of it, with a zero-padding number format («000000»,
+    used to show codes with leading zeros; `pad` = its width) applied as Excel shows it."""
+    if pad and isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
+        if float(value).is_integer():
+            return str(int(value)).zfill(pad)
     return display(value)
 
 
-def sheet_rows(ws, max_row: int | None = None) -> Iterator[tuple[int, tuple]]:
-    """(row number, read-only cells) for every row from 1, blank rows included."""
-    rows = ws.iter_rows(min_row=1, max_row=max_row)
-    yield from enumerate(rows, start=1)
+def shown(values: list, row: int, zero_pad: dict[tuple[int, int], int]) -> list[str]:
+    """The texts of one sheet row (1-based number `row`), as people see them."""
+    out = [v if type(v) is str else display(v) for v in values]
+    if zero_pad:
+        for c, v in enumerate(values, start=1):
+            pad = zero_pad.get((row, c))
+            if pad:
+                out[c - 1] = cell_text(v, pad)
+    return out

@@ -38,8 +38,8 @@ from ingestion.read.header import (
     header_key,
     header_problem,
 )
-from ingestion.read.xlsx.cells import cell_text, sheet_rows
-from ingestion.read.xlsx.workbook import BROKEN, NOT_XLSX, Book
+from ingestion.read.xlsx.cells import shown
+from ingestion.read.xlsx.workbook import BROKEN, NOT_XLSX, Book, Sheet
 from sources import SourceSpec
 
 HEADER_SCAN_ROWS = 20  # the header is looked for in the first 20 rows (+1 for a 2-row header)
@@ -76,8 +76,7 @@ class _Candidate:
         return self.match.complete
 
 
-def _trimmed(cells) -> list[str]:
-    texts = [cell_text(c) for c in cells]
+def _trimmed(texts: list[str]) -> list[str]:
     while texts and not texts[-1].strip():
         texts.pop()
     return texts
@@ -86,8 +85,12 @@ def _trimmed(cells) -> list[str]:
 class _Window:
     """The first rows of a sheet as display texts, merged ranges filled in."""
 
-    def __init__(self, ws, merges: list[tuple[int, int, int, int]]):
-        rows = [_trimmed(cells) for _, cells in sheet_rows(ws, HEADER_SCAN_ROWS + 1)]
+    def __init__(self, sheet: Sheet):
+        merges = sheet.merges
+        rows = [
+            _trimmed(shown(values, r, sheet.zero_pad))
+            for r, values in sheet.rows(HEADER_SCAN_ROWS + 1)
+        ]
         width = max((len(r) for r in rows), default=0)
         for r1, _c1, _r2, c2 in merges:
             if r1 <= len(rows):
@@ -153,8 +156,8 @@ def _split_row(values: list[str]) -> tuple[int, list[str]] | None:
     return None
 
 
-def _sheet_candidates(book: Book, ws, matcher: HeaderMatcher) -> list[_Candidate]:
-    window = _Window(ws, book.merges(ws))
+def _sheet_candidates(ws: Sheet, matcher: HeaderMatcher) -> list[_Candidate]:
+    window = _Window(ws)
     out: list[_Candidate] = []
 
     def add(first, last, texts, ids, split_column=None):
@@ -216,14 +219,14 @@ def _choose(book: Book, matcher: HeaderMatcher, spec: SourceSpec):
 
     def best(ws) -> _Candidate | None:
         if ws.title not in best_of:
-            cands = _sheet_candidates(book, book.sheet(ws.title), matcher)
+            cands = _sheet_candidates(book.sheet(ws.title), matcher)
             filled = [c for c in cands if c.texts]  # a sheet of blank (formatted) rows is empty
             best_of[ws.title] = _best(filled) if filled else None
         return best_of[ws.title]
 
     if named is not None and (found := best(named)) is not None and found.complete:
         return found, named  # the template's sheet, as it should be: look no further
-    visible = [ws for ws in sheets if getattr(ws, "sheet_state", "visible") == "visible"]
+    visible = [ws for ws in sheets if ws.sheet_state == "visible"]
     pool = visible or sheets
     if named is not None and named not in pool:
         pool = [named, *pool]

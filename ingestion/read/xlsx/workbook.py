@@ -1,59 +1,61 @@
-"""Opening an XLSX book: what a file that is not a book is, broken-book detection, the
-merged ranges and formulas of a sheet (read from the sheet's XML part in the zip).
+"""Opening an XLSX book: what a file that is not a book is, broken-book detection, and the
+sheets' cells as Excel shows them.
 
-`Book` opens the file with openpyxl's public read-only mode (streaming: memory does not grow
-with the number of rows, only with the book's shared-strings table). Read-only worksheets
-do not report merged cells, so `Book.merges` streams the sheet's XML part once with zipfile
-(zlib-decompressed in 1 MB blocks, a regular expression picks out the `<mergeCell ref="…">`
-elements; only the ranges are kept); the same pass notes whether the sheet holds formulas,
-and only then is it parsed for formulas without a cached value (`uncalculated_formulas`).
+`Book` reads cell values with python-calamine (Rust; ~15× openpyxl's read-only mode). What
+calamine does not report is taken from the sheet's XML part in the zip, in one streaming
+pass per sheet (`scan_sheet`: zlib-decompressed in 1 MB blocks; the blocks are only
+searched with `bytes.find` unless they hold what is looked for):
 
-A sheet without a `<dimension>` element (written by many tools) would be parsed whole by
-openpyxl when the book is opened, just to size it; rows are read with reset dimensions here
-anyway. So such sheets get a `<dimension ref="A1"/>` in a private temporary copy of the book
-(an unnamed temporary file, deleted on close) that openpyxl opens instead — one
-decompress/recompress pass, much cheaper than the XML parse (and its merges/formula scan is
-made on the way).
+- **error cells** (`t="e"`, «#Н/Д», «#ДЕЛ/0!»): calamine reads them as empty; people see
+  (and we keep) the error text, e.g. «#N/A»;
+- **formulas without a cached value** (a book saved by a program that does not
+  calculate): they look empty, the row is rejected naming the cell (`Sheet.uncalculated`);
+- **zero-padding number formats** («000000», used to show codes with leading zeros): the
+  cells with such a style (only looked for when styles.xml defines one).
+
+Merged ranges come from calamine. A sheet is read whole by calamine when first used (one
+sheet is kept: `Book.sheet`); its rows are handed out as Python lists one by one.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import gc
 import posixpath
 import re
-import shutil
-import tempfile
 import warnings
 import xml.etree.ElementTree as ET
 import zipfile
 import zlib
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
-from typing import IO
+from xml.sax.saxutils import unescape
 
+import python_calamine
 from openpyxl import load_workbook
-from openpyxl.utils.cell import (
-    column_index_from_string,
-    coordinate_from_string,
-    range_boundaries,
-)
+from openpyxl.styles.numbers import BUILTIN_FORMATS, BUILTIN_FORMATS_MAX_SIZE
+from openpyxl.styles.stylesheet import Stylesheet
+from openpyxl.utils.cell import column_index_from_string
+from openpyxl.utils.datetime import MAC_EPOCH, WINDOWS_EPOCH, from_excel
 
 from ingestion.messages import broken_book
 from ingestion.read.header import HeaderProblem
 
 NOT_XLSX = "файл не является книгой Excel (.xlsx)"
-# what a damaged book raises while its sheets are streamed
-BROKEN = (zipfile.BadZipFile, zlib.error, OSError, EOFError, SyntaxError, KeyError, ValueError)
-
-_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")  # a cell formula element, any prefix
-_MERGE_REF = re.compile(
-    rb"<(?:[A-Za-z_][\w.-]*:)?mergeCell\b[^>]*?\bref=[\"']([A-Z]+\d+(?::[A-Z]+\d+)?)[\"']"
+# what a damaged book raises while its sheets are read
+BROKEN = (
+    zipfile.BadZipFile,
+    zlib.error,
+    OSError,
+    EOFError,
+    SyntaxError,
+    KeyError,
+    ValueError,
+    python_calamine.CalamineError,
 )
-_DIMENSION_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?dimension\b")
-_SHEET_DATA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?sheetData\b")
-_ROOT_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?worksheet\b[^>]*>")
-_DIMENSION = (
-    b'<dimension xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" ref="A1"/>'
-)
-_HEAD_LIMIT = 4 << 20  # where <sheetData> is looked for (it follows a few small elements)
 
 _PKG_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _CT_NS = "{http://schemas.openxmlformats.org/package/2006/content-types}"
@@ -64,6 +66,12 @@ _WORKBOOK_TYPES = {
     "application/vnd.ms-excel.sheet.macroEnabled.main+xml",
     "application/vnd.ms-excel.template.macroEnabled.main+xml",
 }
+_STATES = (  # calamine's enum is not hashable
+    (python_calamine.SheetVisibleEnum.Visible, "visible"),
+    (python_calamine.SheetVisibleEnum.Hidden, "hidden"),
+    (python_calamine.SheetVisibleEnum.VeryHidden, "veryHidden"),
+)
+ZERO_PAD = re.compile(r"^0{2,}$")
 
 
 def sniff_not_xlsx(path: Path) -> str | None:
@@ -112,11 +120,9 @@ def zip_kind(path: Path) -> str | None:
     return None
 
 
-def sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
-    """Sheet title → its XML part in the zip (as openpyxl resolves it: the workbook part
-    from [Content_Types].xml, relationship targets relative to the workbook's folder)."""
+def _workbook_part(zf: zipfile.ZipFile) -> str:
     types = ET.fromstring(zf.read("[Content_Types].xml"))
-    workbook = next(
+    return next(
         (
             o.get("PartName", "").lstrip("/")
             for o in types.iter(f"{_CT_NS}Override")
@@ -124,17 +130,34 @@ def sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
         ),
         "xl/workbook.xml",
     )
-    folder, name = posixpath.split(workbook)
+
+
+def _relationships(zf: zipfile.ZipFile, part: str) -> list[tuple[str, str, str]]:
+    """(id, type, target part) of a part's internal relationships."""
+    folder, name = posixpath.split(part)
     rels = ET.fromstring(zf.read(posixpath.join(folder, "_rels", f"{name}.rels")))
-    targets = {}
+    out = []
     for rel in rels.iter(f"{_PKG_NS}Relationship"):
         target = rel.get("Target", "")
-        if rel.get("TargetMode") == "External" or not rel.get("Type", "").endswith("/worksheet"):
+        if rel.get("TargetMode") == "External":
             continue
         if target.startswith("/"):
-            targets[rel.get("Id")] = target[1:]
+            target = target[1:]
         else:
-            targets[rel.get("Id")] = posixpath.normpath(posixpath.join(folder, target))
+            target = posixpath.normpath(posixpath.join(folder, target))
+        out.append((rel.get("Id"), rel.get("Type", ""), target))
+    return out
+
+
+def sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet title → its XML part in the zip (the workbook part from [Content_Types].xml,
+    relationship targets relative to the workbook's folder)."""
+    workbook = _workbook_part(zf)
+    targets = {
+        rid: target
+        for rid, kind, target in _relationships(zf, workbook)
+        if kind.endswith("/worksheet")
+    }
     book = ET.fromstring(zf.read(workbook))
     return {
         sheet.get("name"): targets[sheet.get(_REL_ID)]
@@ -143,135 +166,446 @@ def sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
     }
 
 
-class _SheetScan:
-    """Merged ranges and "has any formula" of a sheet part, fed its bytes block by block."""
+@dataclass
+class Styles:
+    """What the book's cell styles (`s` attribute = index into cellXfs) mean for values, as
+    openpyxl reads them (its own stylesheet parser: the same formats are dates)."""
 
-    def __init__(self) -> None:
-        self.merges: list[tuple[int, int, int, int]] = []
-        self.formulas = False
-        self._tail = b""
+    pad: dict[int, int] = field(default_factory=dict)  # style → zero-padding width
+    # style → how openpyxl reads a number with it: NUMBER (not "General"/plain), DATE, DURATION
+    numbers: dict[int, int] = field(default_factory=dict)
+    epoch: dt.datetime = WINDOWS_EPOCH
 
-    def feed(self, block: bytes) -> None:
-        buf = self._tail + block
-        self.formulas = self.formulas or _FORMULA_TAG.search(buf) is not None
-        last = 0
-        for m in _MERGE_REF.finditer(buf):
-            min_col, min_row, max_col, max_row = range_boundaries(m.group(1).decode())
-            self.merges.append((min_row, min_col, max_row, max_col))
-            last = m.end()
-        self._tail = buf[max(last, len(buf) - 256) :]
-
-    def result(self) -> tuple[list[tuple[int, int, int, int]], bool]:
-        return self.merges, self.formulas
+    @property
+    def ids(self) -> set[int]:
+        return set(self.pad) | set(self.numbers)
 
 
-def _lacks_dimension(zf: zipfile.ZipFile, part: str) -> bool:
-    """Whether the sheet part has no <dimension> before its <sheetData> (so openpyxl would
-    parse it whole to size it)."""
-    head = b""
-    with zf.open(part) as src:
-        while len(head) < _HEAD_LIMIT:
-            block = src.read(1 << 16)
-            if not block:
-                return False  # a small part: sizing it costs nothing
-            head += block
-            data = _SHEET_DATA_TAG.search(head)
-            if data:
-                return _DIMENSION_TAG.search(head, 0, data.start()) is None
-    return False
+NUMBER, DATE, DURATION = 0, 1, 2
+_QUOTED = re.compile(r'"[^"]*"|\\.|[_*].|\[[^\]]*\]')
+_PLAIN = re.compile(r"^[0-9#?,.%Ee+\- /@;]*$")
 
 
-def _with_dimensions(zf: zipfile.ZipFile, parts: set[str], scans: dict) -> IO[bytes]:
-    """A temporary copy of the book in which `parts` have a <dimension> element; the merges
-    and formulas of those parts, scanned on the way, go to `scans`."""
-    out = tempfile.TemporaryFile()
+def read_styles(zf: zipfile.ZipFile) -> Styles:
+    """The styles of the book (xl/styles.xml, as openpyxl finds it) and its date epoch."""
+    out = Styles()
     try:
-        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zout:
-            for info in zf.infolist():
-                if info.is_dir():
-                    zout.writestr(info.filename, b"")
-                    continue
-                target = zipfile.ZipInfo(info.filename, info.date_time)
-                target.compress_type = zipfile.ZIP_DEFLATED
-                with zf.open(info) as src, zout.open(target, "w", force_zip64=True) as dst:
-                    if info.filename in parts:
-                        scans[info.filename] = _copy_with_dimension(src, dst)
-                    else:
-                        shutil.copyfileobj(src, dst, 1 << 20)
-        out.seek(0)
-    except BaseException:
-        out.close()
-        raise
+        root = ET.fromstring(zf.read(_workbook_part(zf)))
+        pr = next((el for el in root if el.tag.rsplit("}", 1)[-1] == "workbookPr"), None)
+        if pr is not None and pr.get("date1904", "").lower() in ("1", "true"):
+            out.epoch = MAC_EPOCH
+    except (KeyError, ET.ParseError):
+        pass
+    try:
+        sheet = Stylesheet.from_tree(ET.fromstring(zf.read("xl/styles.xml")))
+    except Exception:  # noqa: BLE001 — no or broken styles: every number is a plain number
+        return out
+    for idx, style in enumerate(sheet.cell_styles):
+        fmt_id = style.numFmtId
+        if fmt_id < BUILTIN_FORMATS_MAX_SIZE:
+            fmt = BUILTIN_FORMATS.get(fmt_id, "General")
+        else:
+            try:
+                fmt = sheet.number_formats[fmt_id - BUILTIN_FORMATS_MAX_SIZE]
+            except IndexError:
+                continue
+        if ZERO_PAD.match(fmt):
+            out.pad[idx] = len(fmt)
+        if idx in sheet.date_formats:
+            out.numbers[idx] = DURATION if idx in sheet.timedelta_formats else DATE
+        elif fmt != "General" and not _PLAIN.match(_QUOTED.sub("", fmt)):
+            out.numbers[idx] = NUMBER
     return out
 
 
-def _copy_with_dimension(src, dst) -> tuple[list[tuple[int, int, int, int]], bool]:
-    scan = _SheetScan()
-    head = b""
-    inserted = False
-    while block := src.read(1 << 20):
-        scan.feed(block)
-        if inserted:
-            dst.write(block)
-            continue
-        head += block
-        root = _ROOT_TAG.search(head)
-        if root:
-            dst.write(head[: root.end()] + _DIMENSION + head[root.end() :])
-            inserted, head = True, b""
-    dst.write(head)
-    return scan.result()
+def _number(text: str, kind: int, epoch: dt.datetime):
+    """A numeric cell's value as openpyxl reads it (data_only, read-only)."""
+    value = float(text) if "." in text or "E" in text or "e" in text else int(text)
+    if kind == NUMBER:
+        return value
+    try:
+        return from_excel(value, epoch, timedelta=kind == DURATION)
+    except (OverflowError, ValueError):
+        return "#VALUE!"  # a date format on a number outside the dates
+
+
+# --------------------------------------------------------------------------------------
+# the streaming scan of a sheet part
+
+_NAME = rb"(?:[A-Za-z_][\w.-]*:)?"
+_CELL_OPEN = re.compile(rb"<" + _NAME + rb"c(\s[^>]*?)?(/?)>")
+_CELL_OR_ROW = re.compile(rb"<" + _NAME + rb"(?:c|row)[\s>/]")
+_CELL_CLOSE = re.compile(rb"</" + _NAME + rb"c\s*>")
+_ATTR = re.compile(rb"([\w:.-]+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
+_FORMULA_TAG = re.compile(rb"<" + _NAME + rb"f[\s>/]")
+_ERROR_ATTR = re.compile(rb"\st\s*=\s*[\"']e[\"']")
+_VALUE = re.compile(rb"<" + _NAME + rb"v(?:\s[^>]*)?(?:/>|>([^<]*)</" + _NAME + rb"v\s*>)")
+_INLINE = re.compile(rb"<" + _NAME + rb"is(?:\s[^>]*)?(?:/>|>(.*?)</" + _NAME + rb"is\s*>)", re.S)
+_TAGS = re.compile(rb"<[^>]*>")
+_REF = re.compile(rb"([A-Z]{1,3})(\d+)")
+_BLOCK = 1 << 20
+
+
+@dataclass
+class SheetScan:
+    """What the sheet's XML says that calamine does not (cells 1-based (row, column))."""
+
+    # cells whose value is not calamine's: error texts, numbers with a non-plain format
+    values: dict[tuple[int, int], object] = field(default_factory=dict)
+    uncalculated: set[tuple[int, int]] = field(default_factory=set)
+    zero_pad: dict[tuple[int, int], int] = field(default_factory=dict)
+
+
+class _NoReference(Exception):
+    """A cell of interest without an `r` attribute: positions must be counted."""
+
+
+def scan_sheet(zf: zipfile.ZipFile, part: str, styles: Styles) -> SheetScan:
+    """Error cells, formulas without a cached value, zero-padded cells and numbers with a
+    non-plain format of a sheet part, in one streaming pass (see module docstring)."""
+    if 0 in styles.ids:  # the default style matters: every cell must be looked at
+        return _scan_counting(zf, part, styles)
+    try:
+        return _scan_fast(zf, part, styles)
+    except _NoReference:
+        return _scan_counting(zf, part, styles)
+
+
+def _scan_fast(zf: zipfile.ZipFile, part: str, styles: Styles) -> SheetScan:
+    out = SheetScan()
+    style_attr = None
+    if styles.ids:
+        ids = b"|".join(str(i).encode() for i in sorted(styles.ids))
+        style_attr = re.compile(rb"\ss\s*=\s*[\"'](?:" + ids + rb")[\"']")
+    tail = b""
+    with zf.open(part) as src:
+        while True:
+            block = src.read(_BLOCK)
+            buf = tail + block
+            cut = len(buf) if not block else _last_cell_start(buf)
+            if cut <= 0:
+                if not block:
+                    break
+                tail = buf  # no cell starts in it yet: read on
+                continue
+            starts: set[int] = set()
+            if _has_formula_hint(buf, cut):
+                for m in _FORMULA_TAG.finditer(buf, 0, cut):
+                    starts.add(buf.rfind(b"<", 0, m.start()))
+            if buf.find(b'"e"', 0, cut) >= 0 or buf.find(b"'e'", 0, cut) >= 0:
+                for m in _ERROR_ATTR.finditer(buf, 0, cut):
+                    starts.add(buf.rfind(b"<", 0, m.start()))
+            if style_attr is not None:
+                for m in style_attr.finditer(buf, 0, cut):
+                    starts.add(buf.rfind(b"<", 0, m.start()))
+            for start in sorted(starts):
+                if start >= 0 and _cell(buf, start, cut, out, styles) is None:
+                    cut = start  # a malformed cell: try again with more bytes
+                    break
+            tail = buf[cut:]
+            if not block:
+                break
+    return out
+
+
+def _last_cell_start(buf: bytes) -> int:
+    """Offset of the last `<c …>` or `<row …>` start tag in `buf` (-1 if none): every cell
+    before it is complete."""
+    at = len(buf)
+    while (at := buf.rfind(b"<", 0, at)) >= 0:
+        if _CELL_OR_ROW.match(buf, at):
+            return at
+    return -1
+
+
+def _has_formula_hint(buf: bytes, cut: int) -> bool:
+    return buf.find(b"<f", 0, cut) >= 0 or buf.find(b":f", 0, cut) >= 0
+
+
+def _cell(buf: bytes, start: int, cut: int, out: SheetScan, styles: Styles) -> int | None:
+    """Note the cell whose start tag begins at `start` (if it is a cell); its end offset,
+    or None when it is not complete before `cut`."""
+    m = _CELL_OPEN.match(buf, start)
+    if m is None:
+        return start + 1  # the match was inside another element (e.g. a <row s="…">)
+    attrs = {
+        a.group(1): a.group(2) if a.group(2) is not None else a.group(3)
+        for a in _ATTR.finditer(m.group(1) or b"")
+    }
+    if m.group(2):
+        content, end = b"", m.end()
+    else:
+        close = _CELL_CLOSE.search(buf, m.end(), cut)
+        if close is None:
+            return None
+        content, end = buf[m.end() : close.start()], close.end()
+    formula = _FORMULA_TAG.match(content.lstrip()) is not None
+    kind = attrs.get(b"t", b"n").decode()
+    style = attrs.get(b"s")
+    style = int(style) if style and style.isdigit() else 0
+    if not formula and kind != "e" and style not in styles.pad and style not in styles.numbers:
+        return end
+    ref = attrs.get(b"r")
+    ref_m = _REF.fullmatch(ref) if ref else None
+    if ref_m is None:
+        raise _NoReference
+    pos = (int(ref_m.group(2)), column_index_from_string(ref_m.group(1).decode()))
+    value = _VALUE.search(content)
+    v_text = None if value is None or not value.group(1) else _unescape(value.group(1))
+    if value is not None:
+        text = v_text
+    else:
+        inline = _INLINE.search(content)
+        text = None if inline is None else _TAGS.sub(b"", inline.group(1) or b"")
+    _note(out, pos, kind, style, formula, text, v_text, styles)
+    return end
+
+
+def _unescape(raw: bytes) -> str:
+    return unescape(raw.decode(), {"&quot;": '"', "&apos;": "'"})
+
+
+def _note(out: SheetScan, pos, kind: str, style: int, formula: bool, text, v_text, styles):
+    """Record what calamine would not tell about the cell at `pos` (see SheetScan)."""
+    if formula and not text:
+        out.uncalculated.add(pos)
+    if kind == "e" and v_text:
+        out.values[pos] = v_text
+    if style in styles.pad:
+        out.zero_pad[pos] = styles.pad[style]
+    if kind == "n" and style in styles.numbers and v_text:
+        try:
+            out.values[pos] = _number(v_text, styles.numbers[style], styles.epoch)
+        except ValueError:
+            pass  # not a number: left as calamine reads it
+
+
+def _scan_counting(zf: zipfile.ZipFile, part: str, styles: Styles) -> SheetScan:
+    """`scan_sheet` for sheets whose cells lack `r` attributes: positions counted as Excel
+    (and openpyxl) do: a row without `r` follows the previous one, a cell without `r`
+    follows the previous cell of its row."""
+    out = SheetScan()
+    row = col = 0
+    with zf.open(part) as src:
+        for event, el in ET.iterparse(src, events=("start", "end")):
+            tag = el.tag.rsplit("}", 1)[-1]
+            if event == "start":
+                if tag == "row":
+                    r = el.get("r")
+                    row = int(r) if r else row + 1
+                    col = 0
+                continue
+            if tag != "c":
+                if tag == "row":
+                    el.clear()
+                continue
+            ref = el.get("r")
+            m = _REF.fullmatch(ref.encode()) if ref else None
+            if m:
+                row, col = int(m.group(2)), column_index_from_string(m.group(1).decode())
+            else:
+                col += 1
+            formula = value = v_text = None
+            for child in el:
+                name = child.tag.rsplit("}", 1)[-1]
+                if name == "f":
+                    formula = child
+                elif name in ("v", "is"):
+                    value = child
+                    if name == "v":
+                        v_text = child.text or None
+            text = None if value is None else "".join(value.itertext())
+            style = el.get("s")
+            style = int(style) if style and style.isdigit() else 0
+            kind = el.get("t", "n")
+            _note(out, (row, col), kind, style, formula is not None, text, v_text, styles)
+    return out
+
+
+# --------------------------------------------------------------------------------------
+
+
+@dataclass
+class SheetInfo:
+    title: str
+    sheet_state: str = "visible"
+
+
+class Sheet:
+    """One sheet read whole: rows of values (1-based row numbers, from column A), merged
+    ranges and what only the sheet's XML says (`SheetScan`)."""
+
+    def __init__(self, title: str, data, scan: SheetScan, path: Path):
+        self.title = title
+        self._data = data
+        self._path = path
+        self.scan = scan
+        ranges = data.merged_cell_ranges or []
+        # calamine: ((row, col), (row, col)) 0-based → (min_row, min_col, max_row, max_col)
+        self.merges = [(r1 + 1, c1 + 1, r2 + 1, c2 + 1) for (r1, c1), (r2, c2) in ranges]
+
+    @property
+    def uncalculated(self) -> set[tuple[int, int]]:
+        return self.scan.uncalculated
+
+    @property
+    def zero_pad(self) -> dict[tuple[int, int], int]:
+        return self.scan.zero_pad
+
+    def rows(self, max_row: int | None = None) -> Iterator[tuple[int, list]]:
+        """(row number, values) for every row from 1 (blank rows included) up to the last
+        row holding a value: "" for an empty cell; error cells as their text and numbers
+        with a non-plain format as openpyxl reads them (`SheetScan.values`)."""
+        by_row: dict[int, list[tuple[int, object]]] = {}
+        for (r, c), value in self.scan.values.items():
+            by_row.setdefault(r, []).append((c, value))
+        last = 0
+        start = self._data.start
+        if start is not None:
+            pad = [""] * start[1]
+            # python-calamine's iter_rows: every row from the first, columns from the first
+            # column used
+            rows = self._data.iter_rows()
+            while True:
+                try:
+                    values = next(rows)
+                except StopIteration:
+                    break
+                except (OverflowError, ValueError):  # a value Python cannot hold (a duration
+                    # format on a huge number): the rest of the sheet as openpyxl reads it
+                    yield from self._openpyxl_rows(last + 1, max_row, by_row)
+                    return
+                last += 1
+                if max_row is not None and last > max_row:
+                    return
+                row = pad + values if pad else values
+                yield last, _patched(row, by_row.get(last))
+            if last != self._data.end[0] + 1:
+                raise RuntimeError(f"python-calamine: {last} rows of {self._data.end[0] + 1}")
+        # cells calamine reads as empty (errors) after its last row
+        end = max(by_row, default=0)
+        if max_row is not None:
+            end = min(end, max_row)
+        for r in range(last + 1, end + 1):
+            yield r, _patched([], by_row.get(r))
+
+    def batches(self, first: int, size: int) -> Iterator[list[tuple[int, list]]]:
+        """The rows of `rows` from row `first` on, `size` at a time (the common case — no
+        cell to patch, the table from column A — without a Python step per row)."""
+        start = self._data.start
+        if self.scan.values or start is None or start[1]:
+            yield from _batched(self.rows(), first, size)
+            return
+        rows = self._data.iter_rows()
+        done = 0  # rows read
+        while True:
+            try:
+                chunk = _no_gc(list, islice(rows, size))
+            except (OverflowError, ValueError):  # see `rows`: from the row after `done` on
+                yield from _batched(self.rows(), max(first, done + 1), size)
+                return
+            if not chunk:
+                break
+            skip = max(0, first - done - 1)
+            if skip < len(chunk):
+                numbers = range(done + skip + 1, done + len(chunk) + 1)
+                yield list(zip(numbers, chunk[skip:], strict=True))
+            done += len(chunk)
+        if done != self._data.end[0] + 1:
+            raise RuntimeError(f"python-calamine: {done} rows of {self._data.end[0] + 1}")
+
+    def _openpyxl_rows(self, first: int, max_row: int | None, by_row) -> Iterator[tuple[int, list]]:
+        """Rows from `first` on, read with openpyxl's read-only mode (the slow path)."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            book = load_workbook(self._path, read_only=True, data_only=True)
+        try:
+            ws = book[self.title]
+            ws.reset_dimensions()
+            for r, values in enumerate(
+                ws.iter_rows(min_row=first, max_row=max_row, values_only=True), start=first
+            ):
+                row = ["" if v is None else v for v in values]
+                yield r, _patched(row, by_row.get(r))
+        finally:
+            book.close()
+
+
+def _no_gc(fn, *args):
+    """fn(*args) with the cyclic garbage collector paused: thousands of new row lists
+    (which hold no cycles) would trigger collections over everything alive."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return fn(*args)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _batched(rows, first: int, size: int) -> Iterator[list[tuple[int, list]]]:
+    batch: list[tuple[int, list]] = []
+    for r, values in rows:
+        if r >= first:
+            batch.append((r, values))
+            if len(batch) >= size:
+                yield batch
+                batch = []
+    if batch:
+        yield batch
+
+
+def _patched(row: list, cells: list[tuple[int, object]] | None) -> list:
+    if cells:
+        for c, value in cells:
+            if c > len(row):
+                row.extend([""] * (c - len(row)))
+            row[c - 1] = value
+    return row
 
 
 class Book:
-    """A read-only openpyxl workbook and the files behind it (close it!)."""
+    """An XLSX book open for reading (close it!)."""
 
     def __init__(self, path: Path):
-        self._scans: dict[str, tuple[list, bool]] = {}  # sheet part → (merges, has formulas)
         reason = sniff_not_xlsx(path)
         if reason:
             raise HeaderProblem(f"{NOT_XLSX}: {reason}")
+        self._path = path
         self._zip: zipfile.ZipFile | None = None
-        self._fh: IO[bytes] | None = None
+        self._book = None
         self._parts: dict[str, str] = {}
+        self._styles = Styles()
+        self._current: Sheet | None = None
         try:
             self._zip = zipfile.ZipFile(path)
-            self._fh = self._openpyxl_file(path)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                self.wb = load_workbook(self._fh, read_only=True, data_only=True)
+            try:
+                self._parts = sheet_parts(self._zip)
+            except Exception:  # calamine will say what is wrong with the book
+                self._parts = {}
+            self._styles = read_styles(self._zip)
+            self._book = python_calamine.CalamineWorkbook.from_path(str(path))
+            self._sheets = [
+                SheetInfo(m.name, next((n for v, n in _STATES if v == m.visible), "visible"))
+                for m in self._book.sheets_metadata
+                if m.typ == python_calamine.SheetTypeEnum.WorkSheet
+            ]
         except HeaderProblem:
-            self._close_files()
+            self.close()
             raise
         except Exception as exc:
-            self._close_files()
+            self.close()
             reason = zip_kind(path) or f"повреждённый или неизвестный формат: {broken_book(exc)}"
             raise HeaderProblem(f"{NOT_XLSX}: {reason}") from exc
 
-    def _openpyxl_file(self, path: Path) -> IO[bytes]:
-        """The file openpyxl opens: the book itself, or its copy with <dimension> elements."""
-        try:
-            self._parts = sheet_parts(self._zip)
-        except Exception:  # openpyxl will say what is wrong with the book
-            return open(path, "rb")
-        try:
-            lacking = {p for p in set(self._parts.values()) if _lacks_dimension(self._zip, p)}
-            if not lacking:
-                return open(path, "rb")
-            return _with_dimensions(self._zip, lacking, self._scans)
-        except BROKEN as exc:  # a damaged sheet part
-            raise HeaderProblem(f"{NOT_XLSX}: {broken_book(exc)}") from exc
-
-    def _close_files(self) -> None:
-        for f in (self._fh, self._zip):
-            if f is not None:
-                f.close()
-
     def close(self) -> None:
-        try:
-            self.wb.close()
-        finally:
-            self._close_files()
+        self._current = None
+        if self._book is not None:
+            self._book.close()
+            self._book = None
+        if self._zip is not None:
+            self._zip.close()
+            self._zip = None
 
     def __enter__(self) -> Book:
         return self
@@ -280,54 +614,21 @@ class Book:
         self.close()
 
     @property
-    def sheets(self) -> list:
-        return list(self.wb.worksheets)
+    def sheets(self) -> list[SheetInfo]:
+        return list(self._sheets)
 
-    def sheet(self, title: str):
-        ws = self.wb[title]
-        ws.reset_dimensions()  # a wrong <dimension> in the file must not truncate rows
-        return ws
-
-    def uncalculated_formulas(self, ws) -> set[tuple[int, int]]:
-        """(row, column) 1-based of cells holding a formula without a cached value: read with
-        cached values, they would look empty (a workbook saved by a program that does not
-        calculate, e.g. a script). Found by streaming the sheet's XML part."""
-        if not self._scan(ws)[1]:
-            return set()  # no formula in the sheet: no XML parse needed
-        found: set[tuple[int, int]] = set()
-        with self._zip.open(self._parts[ws.title]) as src:
-            for _event, el in ET.iterparse(src, events=("end",)):
-                if not el.tag.endswith("}c") and el.tag != "c":
-                    continue
-                formula = value = None
-                for child in el:
-                    tag = child.tag.rsplit("}", 1)[-1]
-                    if tag == "f":
-                        formula = child
-                    elif tag in ("v", "is"):
-                        value = child
-                if formula is not None and (value is None or not "".join(value.itertext())):
-                    ref = el.get("r")
-                    if ref:
-                        letters, row = coordinate_from_string(ref)
-                        found.add((row, column_index_from_string(letters)))
-                el.clear()
-        return found
-
-    def merges(self, ws) -> list[tuple[int, int, int, int]]:
-        """Merged ranges (min_row, min_col, max_row, max_col) of a sheet, 1-based."""
-        return self._scan(ws)[0]
-
-    def _scan(self, ws) -> tuple[list[tuple[int, int, int, int]], bool]:
-        """One streaming pass over a sheet's XML part: its merged ranges, and whether it
-        holds any formula at all (cached per sheet)."""
-        part = self._parts.get(ws.title)
-        if part is None:
-            return [], False
-        if part not in self._scans:
-            scan = _SheetScan()
-            with self._zip.open(part) as src:
-                while block := src.read(1 << 20):
-                    scan.feed(block)
-            self._scans[part] = scan.result()
-        return self._scans[part]
+    def sheet(self, title: str) -> Sheet:
+        """The sheet read whole (the last one asked for is kept)."""
+        if self._current is None or self._current.title != title:
+            self._current = None  # free the previous sheet first
+            part = self._parts.get(title)
+            if part is None:
+                data = self._book.get_sheet_by_name(title)
+                self._current = Sheet(title, data, SheetScan(), self._path)
+                return self._current
+            # calamine releases the GIL while it reads the sheet: the scan runs meanwhile
+            with ThreadPoolExecutor(1) as pool:
+                scan = pool.submit(scan_sheet, self._zip, part, self._styles)
+                data = self._book.get_sheet_by_name(title)
+                self._current = Sheet(title, data, scan.result(), self._path)
+        return self._current
