@@ -260,12 +260,19 @@ def test_blocking_validation_failure_stops_publishing(warehouse, landing, monkey
         failures: list = field(default_factory=lambda: ["Тестовый балл вне диапазона: 1 строк(и)"])
         warnings: list = field(default_factory=list)
 
-    def failing(dsn, source, table, load_id, run_id):
-        return Failed(success=source != "ege")
+    @dataclass
+    class Validation:
+        source: str
+
+        def finish(self, load_id):
+            return Failed(success=self.source != "ege")
+
+    def failing(dsn, source, stages, run_id):
+        return Validation(source)
 
     import expectations.runner
 
-    monkeypatch.setattr(expectations.runner, "validate_stage", failing)
+    monkeypatch.setattr(expectations.runner, "validate_source", failing)
     write_ege(landing / "fis_gia/ege/b.csv", [ege_row(snils="999-999-999 99", test=60)])
     transformed = []
     monkeypatch.setattr(pipeline, "transform", lambda: transformed.append(True))
