@@ -642,9 +642,10 @@ def _audit_rows(dsn, load_id) -> list[tuple]:
 
 
 def test_files_of_one_source_validated_together_get_their_own_verdicts(dwh):
-    """One GX pass over six ЕГЭ files of a run: the file that fails a critical expectation
-    is named with its own counts, the others pass, and every file's audit rows are exactly
-    those it gets when validated alone (the same person in several files is no repeat)."""
+    """One GX pass over seven ЕГЭ files of a run: the file that fails a critical expectation
+    is named with its own counts, the file with a warning gets it, the others pass, and every
+    file's audit rows are exactly those it gets when validated alone (the same person in
+    several files is no repeat)."""
     files = [
         lambda lid: [_gia_row(lid, 1), _gia_row(lid, 2, subject=2)],
         lambda lid: [_gia_row(lid, 1), _gia_row(lid, 2, school=None, category="ВПЛ")],
@@ -655,6 +656,7 @@ def test_files_of_one_source_validated_together_get_their_own_verdicts(dwh):
             _gia_row(lid, 2, school="8888", status="непонятно", reject="Недопустимый статус"),
         ],
         lambda lid: [_gia_row(lid, 1, ate="02", school="0201", test=None, mark=4, form="ГВЭ")],
+        lambda lid: [_gia_row(lid, 1, ate="02", school="0101")],  # a warning only
     ]
     run_id = _exec(dwh, "insert into audit.runs default values returning run_id")[0][0]
     together = []
@@ -664,7 +666,11 @@ def test_files_of_one_source_validated_together_get_their_own_verdicts(dwh):
     validation = runner.validate_source(dwh, "ege", together, run_id)
     outcomes = [validation.finish(load_id) for load_id, _ in together]
 
-    assert [o.success for o in outcomes] == [True, True, False, True, True, True]
+    assert [o.success for o in outcomes] == [True, True, False, True, True, True, True]
+    assert outcomes[6].warnings == [
+        "Код ОО не относится к указанному коду АТЕ (по справочнику ОО): 1 строк(и)"
+    ]
+    assert all(o.warnings == [] for o in outcomes[:6])
     assert outcomes[2].failures == [
         "«Тестовый балл»: значение вне диапазона 0–100: 1 строк(и)",
         "«Код ОО»: код отсутствует в реестре ОО: 1 строк(и)",
