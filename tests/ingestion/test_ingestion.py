@@ -286,6 +286,42 @@ def test_blocking_validation_failure_stops_publishing(warehouse, landing, monkey
     ]
 
 
+def test_files_of_a_source_in_one_run_get_their_own_verdicts(warehouse, landing):
+    """The run's ЕГЭ files are validated in one GX pass; the file whose school lies in
+    another municipality gets that warning, the other file none, and both load."""
+    write_ege(landing / "fis_gia/ege/a.csv", [ege_row(), ege_row(snils="555-666-777 88")])
+    write_ege(
+        landing / "fis_gia/ege/b.csv",
+        [ege_row(snils="222-333-444 55", school="270003", ate="01")],
+    )
+    run_id = load(landing)
+    ege = [(r[0], r[1]) for r in loads(warehouse) if r[0].startswith("fis_gia")]
+    assert ege == [("fis_gia/ege/a.csv", "loaded"), ("fis_gia/ege/b.csv", "loaded")]
+    failed = query(
+        warehouse,
+        "select l.rel_path, v.observed->>'message_ru' from audit.validation_results v"
+        " join audit.loads l using (load_id) where v.run_id = %s and not v.success",
+        (run_id,),
+    )
+    assert failed == [
+        (
+            "fis_gia/ege/b.csv",
+            "Код ОО не относится к указанному коду АТЕ (по справочнику ОО): 1 строк(и)",
+        )
+    ]
+    counts = query(
+        warehouse,
+        "select l.rel_path, count(*), max(v.element_count) from audit.validation_results v"
+        " join audit.loads l using (load_id) where v.run_id = %s group by 1 order by 1",
+        (run_id,),
+    )
+    assert [(path, elements) for path, _, elements in counts] == [
+        ("fis_gia/ege/a.csv", 2),
+        ("fis_gia/ege/b.csv", 1),
+    ]
+    assert counts[0][1] == counts[1][1]  # the whole suite for each file
+
+
 def test_audit_page_lists_files_reasons_and_failed_checks(warehouse, landing):
     from reporting.audit_report import write_audit_report
 
