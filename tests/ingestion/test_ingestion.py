@@ -312,7 +312,8 @@ def test_files_of_a_source_in_one_run_get_their_own_verdicts(warehouse, landing)
     counts = query(
         warehouse,
         "select l.rel_path, count(*), max(v.element_count) from audit.validation_results v"
-        " join audit.loads l using (load_id) where v.run_id = %s group by 1 order by 1",
+        " join audit.loads l using (load_id) where v.run_id = %s and l.source = 'ege'"
+        " group by 1 order by 1",
         (run_id,),
     )
     assert [(path, elements) for path, _, elements in counts] == [
