@@ -135,9 +135,9 @@ class StepTimes:
         self.files: dict[tuple[str, str], int] = defaultdict(int)
         self.rows: dict[str, int] = defaultdict(int)
 
-    def add(self, step: str, source: str, seconds: float) -> None:
+    def add(self, step: str, source: str, seconds: float, files: int = 1) -> None:
         self.seconds[step, source] += seconds
-        self.files[step, source] += 1
+        self.files[step, source] += files
 
     def by_source(self, step: str) -> dict[str, float]:
         return {src: s for (st, src), s in self.seconds.items() if st == step}
@@ -148,9 +148,11 @@ class StepTimes:
 
 @contextmanager
 def instrumented():
-    """Time loader.stage_file / check_load / commit_load / reject_blocked and
-    expectations.runner.validate_stage per source (the pipeline calls them through their
-    modules, so wrapping the module attributes is enough). Yields a StepTimes."""
+    """Time loader.stage_file / check_load / commit_load / reject_blocked and the
+    validation (expectations.runner.validate_stage, or validate_source — one pass per source
+    — plus SourceValidation.finish per file, all counted as step "validate_stage") per source
+    (the pipeline calls them through their modules, so wrapping the module attributes is
+    enough). Yields a StepTimes."""
     import expectations.runner as runner
     from ingestion import loader
 
@@ -161,13 +163,15 @@ def instrumented():
         (loader, "commit_load"): loader.commit_load,
         (loader, "reject_blocked"): loader.reject_blocked,
         (runner, "validate_stage"): runner.validate_stage,
+        (runner, "validate_source"): runner.validate_source,
+        (runner.SourceValidation, "finish"): runner.SourceValidation.finish,
     }
 
-    def wrap(step, fn, source_of):
+    def wrap(step, fn, source_of, files=1):
         def timed(*args, **kwargs):
             t0 = time.perf_counter()
             result = fn(*args, **kwargs)
-            times.add(step, source_of(args), time.perf_counter() - t0)
+            times.add(step, source_of(args), time.perf_counter() - t0, files)
             if step == "stage_file":
                 times.rows[source_of(args)] += getattr(result, "rows_read", 0) or 0
             return result
@@ -181,6 +185,12 @@ def instrumented():
         "commit_load", saved[loader, "reject_blocked"], lambda a: a[1].name
     )
     runner.validate_stage = wrap("validate_stage", saved[runner, "validate_stage"], lambda a: a[1])
+    runner.validate_source = wrap(
+        "validate_stage", saved[runner, "validate_source"], lambda a: a[1], files=0
+    )
+    runner.SourceValidation.finish = wrap(
+        "validate_stage", saved[runner.SourceValidation, "finish"], lambda a: a[0].source
+    )
     try:
         yield times
     finally:

@@ -5,12 +5,14 @@
                              per process; GX logging quiet while GX runs
     expectations/suites.py   suites derived from sources.SOURCES (generic) + what is specific
                              to a source (row count against the baseline, school ∈ municipality)
-    expectations/runner.py   validate a stage table → ValidationOutcome (Checkpoint per file)
+    expectations/runner.py   validate a source's stage tables → ValidationOutcome per file
+                             (one Checkpoint pass per source and run)
     expectations/results.py  Russian messages, verdict, audit.validation_results rows
     expectations/docs.py     Data Docs for auditors; values from files made markup-safe
 
-``expectations.runner.validate_stage`` is the entry point; importing this package does not
-import Great Expectations (it is slow to import), ``expectations.suites`` does.
+``expectations.runner.validate_source`` (``validate_stage`` for one file) is the entry point;
+importing this package does not import Great Expectations (it is slow to import),
+``expectations.suites`` does.
 """
 
 import logging

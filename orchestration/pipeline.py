@@ -191,14 +191,18 @@ def _ingest(landing: Path | str, run_id: int, sources: tuple[str, ...]) -> StepR
 
 
 def load(run_id: int) -> StepReport:
-    """Check each staged file of the run and commit what passed, file by file in source
+    """Check the staged files of the run and commit what passed, source by source in source
     order (registry first: a source's registry checks read the files committed before it):
 
-    1. `loader.check_load`: the row checks that need the database (registry codes, the
-       source's SQL checks, repeated keys) — failing rows are marked for quarantine;
-    2. the file-level Great Expectations suite (`expectations.runner.validate_stage`) — a
-       failed critical expectation rejects the file and marks it blocking;
-    3. `loader.commit_load`: one transaction (quarantine, versions, insert, corrections).
+    1. `loader.check_load` on each file of the source: the row checks that need the database
+       (registry codes, the source's SQL checks, repeated keys) — failing rows are marked for
+       quarantine (they read other sources only, so all files of a source can go first);
+    2. the file-level Great Expectations suite, one pass over all the source's files
+       (`expectations.runner.validate_source`), verdicts per file: a failed critical
+       expectation rejects that file (only) and marks it blocking;
+    3. per file in delivery order: its verdict (`finish`: the row count against the rows
+       committed before it, audit rows) and `loader.commit_load`, one transaction
+       (quarantine, versions, insert, corrections) — or `loader.reject_blocked`.
 
     A blocking file stops the run after the loop (status 'blocked'): what passed stays
     committed, nothing is published."""
@@ -245,7 +249,7 @@ def _landing_of(conn, run_id: int) -> str | None:
 
 
 def _load(run_id: int) -> StepReport:
-    from expectations.runner import validate_stage  # the blocking gate: never optional
+    from expectations import runner  # the blocking gate: never optional
 
     report = StepReport(run_id)
     dsn = get_settings().dsn
@@ -253,24 +257,41 @@ def _load(run_id: int) -> StepReport:
     try:
         landing = _landing_of(conn, run_id)
         staged = _staged(conn, run_id)
-        for k, (load_id, source, rel) in enumerate(staged, 1):
-            t0 = time.monotonic()
+        by_source: dict[str, list[tuple[int, str]]] = {}
+        for load_id, source, rel in staged:  # in source order already
+            by_source.setdefault(source, []).append((load_id, rel))
+        k = 0
+        for source, files in by_source.items():
             spec = SOURCES[source]
-            path = _landing_path(landing, rel)
-            loader.check_load(conn, spec, load_id)
-            verdict = validate_stage(dsn, source, loader.stage_table(load_id), load_id, run_id)
-            if verdict.success:
-                result = loader.commit_load(conn, spec, load_id, rel, path)
-            else:
-                result = loader.reject_blocked(conn, spec, load_id, rel, path, verdict.failures)
-            result.warnings = list(verdict.warnings or [])
-            report.results.append(result)
-            log(
-                f"  [{k}/{len(staged)}] {rel}: {result.status}, загружено {result.rows_loaded},"
-                f" в карантине {result.rows_quarantined} ({time.monotonic() - t0:.1f} с)"
+            t0 = time.monotonic()
+            for load_id, _ in files:
+                loader.check_load(conn, spec, load_id)
+            # one Great Expectations pass over the source's files; verdicts per file
+            validation = runner.validate_source(
+                dsn,
+                source,
+                [(load_id, loader.stage_table(load_id)) for load_id, _ in files],
+                run_id,
             )
-            for w in result.warnings:
-                log(f"    предупреждение: {w}")
+            shared = (time.monotonic() - t0) / len(files)
+            for load_id, rel in files:
+                k += 1
+                t1 = time.monotonic()
+                path = _landing_path(landing, rel)
+                verdict = validation.finish(load_id)
+                if verdict.success:
+                    result = loader.commit_load(conn, spec, load_id, rel, path)
+                else:
+                    result = loader.reject_blocked(conn, spec, load_id, rel, path, verdict.failures)
+                result.warnings = list(verdict.warnings or [])
+                report.results.append(result)
+                log(
+                    f"  [{k}/{len(staged)}] {rel}: {result.status}, загружено {result.rows_loaded},"
+                    f" в карантине {result.rows_quarantined}"
+                    f" ({shared + time.monotonic() - t1:.1f} с)"
+                )
+                for w in result.warnings:
+                    log(f"    предупреждение: {w}")
     finally:
         conn.close()
     return report

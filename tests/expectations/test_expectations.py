@@ -629,3 +629,65 @@ def test_gx_store_and_docs_per_warehouse(dwh, pg_server, caplog):
         f"load_{load_id}_ege_accepted" in p.read_text(encoding="utf-8")
         for p in site.parent.rglob("*.html")
     )
+
+
+def _audit_rows(dsn, load_id) -> list[tuple]:
+    return _exec(
+        dsn,
+        "select suite_name, expectation_type, column_name, kwargs, severity, success,"
+        " element_count, unexpected_count, observed from audit.validation_results"
+        " where load_id = %s order by id",
+        (load_id,),
+    )
+
+
+def test_files_of_one_source_validated_together_get_their_own_verdicts(dwh):
+    """One GX pass over seven ЕГЭ files of a run: the file that fails a critical expectation
+    is named with its own counts, the file with a warning gets it, the others pass, and every
+    file's audit rows are exactly those it gets when validated alone (the same person in
+    several files is no repeat)."""
+    files = [
+        lambda lid: [_gia_row(lid, 1), _gia_row(lid, 2, subject=2)],
+        lambda lid: [_gia_row(lid, 1), _gia_row(lid, 2, school=None, category="ВПЛ")],
+        lambda lid: [_gia_row(lid, 1), _gia_row(lid, 2, test=120), _gia_row(lid, 3, school="9999")],
+        lambda lid: [_gia_row(lid, n, subject=n) for n in range(1, 6)],
+        lambda lid: [
+            _gia_row(lid, 1),
+            _gia_row(lid, 2, school="8888", status="непонятно", reject="Недопустимый статус"),
+        ],
+        lambda lid: [_gia_row(lid, 1, ate="02", school="0201", test=None, mark=4, form="ГВЭ")],
+        lambda lid: [_gia_row(lid, 1, ate="02", school="0101")],  # a warning only
+    ]
+    run_id = _exec(dwh, "insert into audit.runs default values returning run_id")[0][0]
+    together = []
+    for rows in files:
+        load_id = _new_load(dwh, "ege")
+        together.append((load_id, _create_stage(dwh, load_id, rows(load_id))))
+    validation = runner.validate_source(dwh, "ege", together, run_id)
+    outcomes = [validation.finish(load_id) for load_id, _ in together]
+
+    assert [o.success for o in outcomes] == [True, True, False, True, True, True, True]
+    assert outcomes[6].warnings == [
+        "Код ОО не относится к указанному коду АТЕ (по справочнику ОО): 1 строк(и)"
+    ]
+    assert all(o.warnings == [] for o in outcomes[:6])
+    assert outcomes[2].failures == [
+        "«Тестовый балл»: значение вне диапазона 0–100: 1 строк(и)",
+        "«Код ОО»: код отсутствует в реестре ОО: 1 строк(и)",
+    ]
+    assert all(o.failures == [] for k, o in enumerate(outcomes) if k != 2)
+
+    alone = []
+    for rows in files:
+        load_id = _new_load(dwh, "ege")
+        stage = _create_stage(dwh, load_id, rows(load_id))
+        alone.append((load_id, runner.validate_stage(dwh, "ege", stage, load_id, run_id)))
+    for (joint_id, _), outcome, (single_id, single) in zip(together, outcomes, alone, strict=True):
+        assert (outcome.success, outcome.failures, outcome.warnings) == (
+            single.success,
+            single.failures,
+            single.warnings,
+        )
+        assert _audit_rows(dwh, joint_id) == _audit_rows(dwh, single_id)
+    suites = {r[0] for load_id, _ in together for r in _audit_rows(dwh, load_id)}
+    assert suites == {"ege.accepted", "ege.all_rows"}  # the file with a rejected row has both

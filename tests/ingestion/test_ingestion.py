@@ -260,12 +260,19 @@ def test_blocking_validation_failure_stops_publishing(warehouse, landing, monkey
         failures: list = field(default_factory=lambda: ["Тестовый балл вне диапазона: 1 строк(и)"])
         warnings: list = field(default_factory=list)
 
-    def failing(dsn, source, table, load_id, run_id):
-        return Failed(success=source != "ege")
+    @dataclass
+    class Validation:
+        source: str
+
+        def finish(self, load_id):
+            return Failed(success=self.source != "ege")
+
+    def failing(dsn, source, stages, run_id):
+        return Validation(source)
 
     import expectations.runner
 
-    monkeypatch.setattr(expectations.runner, "validate_stage", failing)
+    monkeypatch.setattr(expectations.runner, "validate_source", failing)
     write_ege(landing / "fis_gia/ege/b.csv", [ege_row(snils="999-999-999 99", test=60)])
     transformed = []
     monkeypatch.setattr(pipeline, "transform", lambda: transformed.append(True))
@@ -277,6 +284,43 @@ def test_blocking_validation_failure_stops_publishing(warehouse, landing, monkey
     assert query(warehouse, "select status from audit.runs order by run_id desc limit 1") == [
         ("blocked",)
     ]
+
+
+def test_files_of_a_source_in_one_run_get_their_own_verdicts(warehouse, landing):
+    """The run's ЕГЭ files are validated in one GX pass; the file whose school lies in
+    another municipality gets that warning, the other file none, and both load."""
+    write_ege(landing / "fis_gia/ege/a.csv", [ege_row(), ege_row(snils="555-666-777 88")])
+    write_ege(
+        landing / "fis_gia/ege/b.csv",
+        [ege_row(snils="222-333-444 55", school="270003", ate="01")],
+    )
+    run_id = load(landing)
+    ege = [(r[0], r[1]) for r in loads(warehouse) if r[0].startswith("fis_gia")]
+    assert ege == [("fis_gia/ege/a.csv", "loaded"), ("fis_gia/ege/b.csv", "loaded")]
+    failed = query(
+        warehouse,
+        "select l.rel_path, v.observed->>'message_ru' from audit.validation_results v"
+        " join audit.loads l using (load_id) where v.run_id = %s and not v.success",
+        (run_id,),
+    )
+    assert failed == [
+        (
+            "fis_gia/ege/b.csv",
+            "Код ОО не относится к указанному коду АТЕ (по справочнику ОО): 1 строк(и)",
+        )
+    ]
+    counts = query(
+        warehouse,
+        "select l.rel_path, count(*), max(v.element_count) from audit.validation_results v"
+        " join audit.loads l using (load_id) where v.run_id = %s and l.source = 'ege'"
+        " group by 1 order by 1",
+        (run_id,),
+    )
+    assert [(path, elements) for path, _, elements in counts] == [
+        ("fis_gia/ege/a.csv", 2),
+        ("fis_gia/ege/b.csv", 1),
+    ]
+    assert counts[0][1] == counts[1][1]  # the whole suite for each file
 
 
 def test_audit_page_lists_files_reasons_and_failed_checks(warehouse, landing):
