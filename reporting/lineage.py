@@ -394,19 +394,24 @@ def write_rating_set_cards(cur, out_dir: Path, audit_page: Path | None) -> list[
     rating_set), each indicator's latest year; returns (label, link relative to out_dir's
     parent)."""
     cols = ", ".join(f"v.{c}" for c in KEY_COLUMNS)
+    # set-wise (one pass over each mart): the rating-set indicators that have lineage rows,
+    # each with its latest year; a per-row subquery over 10^5–10^6 rows would be quadratic
     cur.execute(
-        f"select v.* from marts.indicator_values v join reference.rating_set s"
-        " on s.indicator_code = v.indicator_code"
+        "with traced as (select distinct indicator_code from marts.indicator_row_sources),"
+        " latest as (select indicator_code, max(year) as year from marts.indicator_values"
+        " where indicator_code in (select indicator_code from reference.rating_set)"
+        " group by indicator_code)"
+        " select v.* from marts.indicator_values v"
+        " join latest l on l.indicator_code = v.indicator_code and l.year = v.year"
+        " join traced t on t.indicator_code = v.indicator_code"
+        " join reference.rating_set s on s.indicator_code = v.indicator_code"
         " and coalesce(s.exam, '') = coalesce(v.exam, '')"
         " and coalesce(s.subject_code, -1) = coalesce(v.subject_code, -1)"
         " and coalesce(s.participant_category, '') = coalesce(v.participant_category, '')"
         " and coalesce(s.grade, -1) = coalesce(v.grade, -1)"
         " and coalesce(s.breakdown_key, '') = coalesce(v.breakdown_key, '')"
-        " where v.year = (select max(w.year) from marts.indicator_values w"
-        " where w.indicator_code = v.indicator_code)"
-        " and v.territory_level in ('region', 'municipality')"
-        " and exists (select 1 from marts.indicator_row_sources r where r.indicator_code ="
-        f" v.indicator_code) order by {cols}"
+        " where v.territory_level in ('region', 'municipality')"
+        f" order by {cols}"
     )
     names = [d[0] for d in cur.description]
     rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
