@@ -23,6 +23,7 @@ ALL_CODES = (
     | {f"VPR-{i:02d}" for i in range(1, 5)}
     | {f"OLY-{i:02d}" for i in range(1, 5)}
     | {f"CAR-{i:02d}" for i in range(1, 9)}
+    | {f"DR-{i:02d}" for i in range(1, 4)}
 )
 
 
