@@ -34,50 +34,24 @@ subjects as (
     select * from {{ ref('subjects') }}
 ),
 
-facts as (
+-- linked students per territory (the one count no DR indicator carries); the participants,
+-- those below at the work and the expected count are DR-01's and DR-02's own numerator and
+-- denominator, so the forecast's formula stays in int_dr_02 alone
+linked_counts as (
     select
-        linked.year,
-        linked.ate_code,
-        linked.subject_code,
-        linked.work_number,
-        linked.is_below_min,
-        linked.is_linked,
-        case when linked.is_below_min then parameters.p1 else parameters.p0 end as expected_below
+        year,
+        case when grouping(ate_code) = 1 then 'region' else 'municipality' end::text
+            as territory_level,
+        coalesce(ate_code, '00')::text as territory_code,
+        subject_code,
+        work_number,
+        work_key as breakdown_key,
+        count(*) filter (where is_linked) as linked_students
     from linked
-    inner join parameters
-        on
-            linked.year = parameters.year
-            and linked.subject_code = parameters.subject_code
-            and linked.work_number = parameters.work_number
-),
-
-counts as (
-    select
-        year,
-        'region'::text as territory_level,
-        '00'::text as territory_code,
-        subject_code,
-        work_number,
-        count(*) as participants,
-        count(*) filter (where is_below_min) as below_at_work,
-        count(*) filter (where is_linked) as linked_students,
-        sum(expected_below) as forecast_below
-    from facts
-    group by year, subject_code, work_number
-    union all
-    select
-        year,
-        'municipality'::text as territory_level,
-        ate_code as territory_code,
-        subject_code,
-        work_number,
-        count(*) as participants,
-        count(*) filter (where is_below_min) as below_at_work,
-        count(*) filter (where is_linked) as linked_students,
-        sum(expected_below) as forecast_below
-    from facts
-    where ate_code is not null
-    group by year, ate_code, subject_code, work_number
+    group by grouping sets (
+        (year, subject_code, work_number, work_key),
+        (year, ate_code, subject_code, work_number, work_key)
+    )
 ),
 
 dr_values as (
@@ -87,7 +61,10 @@ dr_values as (
         territory_code,
         subject_code,
         breakdown_key,
+        max(denominator) filter (where indicator_code = 'DR-01') as participants,
+        max(numerator) filter (where indicator_code = 'DR-01') as below_at_work,
         max(value) filter (where indicator_code = 'DR-01') as share_below_at_work,
+        max(numerator) filter (where indicator_code = 'DR-02') as forecast_below,
         max(value) filter (where indicator_code = 'DR-02') as forecast_share,
         max(value) filter (where indicator_code = 'DR-03') as signal_recall
     from diagnostic_indicators
@@ -116,16 +93,16 @@ final as (
         counts.subject_code::integer as subject_code,
         subjects.name::text as subject_name,
         counts.work_number::integer as work_number,
-        ('ДР' || counts.work_number::text)::text as breakdown_key,
-        counts.participants::integer as participants,
-        counts.below_at_work::integer as below_at_work,
+        counts.breakdown_key,
+        dr_values.participants::integer as participants,
+        dr_values.below_at_work::integer as below_at_work,
         dr_values.share_below_at_work::numeric as share_below_at_work,
         counts.linked_students::integer as linked_students,
         round(parameters.p1, 6)::numeric as p1,
         round(parameters.p0, 6)::numeric as p0,
         parameters.p1_is_fallback,
         parameters.p0_is_fallback,
-        round(counts.forecast_below, 6)::numeric as forecast_below,
+        round(dr_values.forecast_below, 6)::numeric as forecast_below,
         dr_values.forecast_share::numeric as forecast_share,
         actual.denominator::integer as ege_results_vtg,
         actual.numerator::integer as ege_below_vtg,
@@ -133,19 +110,19 @@ final as (
         round(dr_values.forecast_share - actual.value, 6)::numeric as error_pp,
         dr_values.signal_recall::numeric as signal_recall,
         gia_01_targets.target_value::numeric as target_value
-    from counts
+    from linked_counts as counts
     inner join parameters
         on
             counts.year = parameters.year
             and counts.subject_code = parameters.subject_code
             and counts.work_number = parameters.work_number
-    left join dr_values
+    inner join dr_values
         on
             counts.year = dr_values.year
             and counts.territory_level = dr_values.territory_level
             and counts.territory_code = dr_values.territory_code
             and counts.subject_code = dr_values.subject_code
-            and dr_values.breakdown_key = 'ДР' || counts.work_number::text
+            and counts.breakdown_key = dr_values.breakdown_key
     left join actual
         on
             counts.year = actual.year
