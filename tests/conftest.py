@@ -7,6 +7,7 @@ independent and nothing is mocked.
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,8 @@ def pg_server(tmp_path_factory):
     server = embedded_server(base, cleanup_mode="stop")
     yield server
     server.cleanup()
+    # cleanup_mode="stop" keeps the data directory (~2 GB after a full run): remove it.
+    shutil.rmtree(base, ignore_errors=True)
 
 
 @pytest.fixture

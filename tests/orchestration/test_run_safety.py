@@ -15,6 +15,7 @@ Real PostgreSQL, real dbt, the real `edu-dwh run` in a subprocess (so it can be 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -577,3 +578,4 @@ def test_database_restarted_mid_run_then_rerun_equals_clean_run(
         assert_same_state(warehouse_state(dsn), clean_run["state"])
     finally:
         server.cleanup()
+        shutil.rmtree(base, ignore_errors=True)
