@@ -69,6 +69,11 @@ def zero_filled_count_indicator(indicator_code, facts, territories, frame=None, 
     return _indicator_query(" cross join ".join(sources))
 
 
+def seed_rows_in_force(seed_name, columns, keys=()) -> str:
+    selected = ", ".join(["year", *keys, *columns, "seed_year"])
+    return f"select {selected} from {seed_name}"
+
+
 def sum_of_best(column, n) -> str:
     return f"sum({column})"
 
