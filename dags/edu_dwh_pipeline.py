@@ -6,7 +6,12 @@ Expectations) and commits what passed into raw (and stops the run if a file fail
 blocking check, before dbt and publishing), `feedback` writes the schools' reports
 whatever happened; dbt
 builds into shadow schemas that `publish` switches in only when everything passed; if any
-task fails, `close_failed_run` records the failure in audit.runs (and fails the DAG run).
+task fails, `close_failed_run` records the failure in audit.runs, e-mails it and fails the
+DAG run; a published run that rejected files or rows is e-mailed by `notify_rejections`.
+
+Settings: the warehouse from the Airflow connection `edu_dwh_warehouse`, the pseudonym key
+from the Variable `edu_dwh_pseudonym_key` (the environment as fallback), see
+`orchestration.airflow_settings`; every task calls `_configured()` first.
 """
 
 from __future__ import annotations
@@ -29,6 +34,13 @@ default_args = {
 
 def _landing() -> str:
     return get_current_context()["params"]["landing"]
+
+
+def _configured() -> None:
+    """The warehouse and key from Airflow's connection/variable (else the environment)."""
+    from orchestration.airflow_settings import configure
+
+    configure()
 
 
 @dag(
@@ -54,6 +66,7 @@ def edu_dwh_pipeline():
     def prepare() -> int:
         from orchestration.pipeline import prepare as prepare_run
 
+        _configured()
         run_id = get_current_context()["run_id"]
         wait_s = float(os.environ.get("EDU_DWH_RUN_WAIT_S", "600"))
         return prepare_run(_landing(), owner=f"airflow {run_id}", wait_s=wait_s)
@@ -65,6 +78,7 @@ def edu_dwh_pipeline():
         def ingest_group(dwh_run: int) -> list[str]:
             from orchestration.pipeline import ingest
 
+            _configured()
             return ingest(_landing(), dwh_run, sources=GROUP_SOURCES[group]).notices
 
         return ingest_group
@@ -76,6 +90,7 @@ def edu_dwh_pipeline():
         from orchestration.pipeline import BlockingFailure
         from orchestration.pipeline import load as load_run
 
+        _configured()
         try:
             report = load_run(dwh_run)
         except BlockingFailure as exc:
@@ -86,12 +101,14 @@ def edu_dwh_pipeline():
     def feedback(dwh_run: int) -> int:
         from orchestration.pipeline import feedback as write_feedback
 
+        _configured()
         return len(write_feedback(dwh_run))
 
     @task
     def transform(dwh_run: int) -> None:
         from orchestration.pipeline import transform as dbt_build
 
+        _configured()
         full_refresh = bool(get_current_context()["params"].get("full_refresh", False))
         dbt_build(dwh_run, full_refresh=full_refresh)
 
@@ -99,6 +116,7 @@ def edu_dwh_pipeline():
     def publish(dwh_run: int) -> str:
         from orchestration.pipeline import publish as publish_run
 
+        _configured()
         return publish_run(dwh_run)["message"]
 
     @task
@@ -106,20 +124,45 @@ def edu_dwh_pipeline():
         """After publishing: the municipality report pack of the latest year."""
         from orchestration.report_pack import write_municipal_pack
 
+        _configured()
         return len(write_municipal_pack())
+
+    @task
+    def notify_rejections(published: str) -> bool:
+        """Published, but files or rows were rejected: the operators get an e-mail."""
+        from orchestration import alerts
+        from orchestration.airflow_settings import setting
+
+        _configured()
+        ctx = get_current_context()
+        mail = alerts.rejection_mail(ctx["ti"].xcom_pull(task_ids="prepare"), setting("docs_url"))
+        return mail is not None and alerts.send(*mail, ctx)
 
     @task(trigger_rule=TriggerRule.ONE_FAILED, retries=0)
     def close_failed_run() -> None:
-        """Some task failed: the run is closed as failed (published marts untouched), and
-        the DAG run fails too."""
+        """Some task failed: the run is closed as failed (published marts untouched; a run
+        already closed — blocked, published — keeps its status), the operators get an
+        e-mail, and the DAG run fails too."""
         from airflow.sdk.exceptions import AirflowFailException
 
-        from orchestration.pipeline import fail
+        from orchestration import alerts
+        from orchestration.airflow_settings import setting
+        from orchestration.pipeline import fail_dag_run
 
+        _configured()
         ctx = get_current_context()
-        dwh_run = ctx["ti"].xcom_pull(task_ids="prepare")
-        if dwh_run is not None:
-            fail(int(dwh_run), f"задача DAG не выполнена (DAG run {ctx['run_id']}), см. её журнал")
+        ti, run_id = ctx["ti"], ctx["run_id"]
+        try:
+            states = ti.get_task_states(dag_id=ti.dag_id, run_ids=[run_id]).get(run_id, {})
+            failed = sorted(t for t, state in states.items() if state == "failed")
+        except Exception:  # the names are a convenience; the run's record is what counts
+            failed = []
+        dwh_run = fail_dag_run(
+            ti.xcom_pull(task_ids="prepare"),
+            f"airflow {run_id}",
+            f"задача DAG не выполнена (DAG run {run_id}), см. её журнал",
+        )
+        alerts.send(*alerts.failure_mail(dwh_run, run_id, failed, setting("docs_url")), ctx)
         raise AirflowFailException("запуск не опубликован: см. журнал упавшей задачи")
 
     dwh_run = prepare()
@@ -130,9 +173,11 @@ def edu_dwh_pipeline():
     published = publish(dwh_run)
     built = transform(dwh_run)
     loaded >> built >> published
-    report_pack(published)  # the run is already published: a failure here unpublishes nothing
+    # the run is already published: a failure here unpublishes nothing
+    pack = report_pack(published)
+    notify_rejections(published)
     loaded >> told
-    [dwh_run, *loaders, loaded, built, published] >> close_failed_run()
+    [dwh_run, *loaders, loaded, told, built, published, pack] >> close_failed_run()
 
 
 edu_dwh_pipeline()

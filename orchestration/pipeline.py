@@ -363,6 +363,27 @@ def fail(run_id: int, reason: str) -> None:
         pass
 
 
+def fail_dag_run(dwh_run: int | None, owner: str, reason: str) -> int | None:
+    """Close the run of a failed DAG run: `dwh_run` if `prepare` returned it, else the run
+    still 'running' that this DAG run's `prepare` opened before it failed (found by its
+    owner label, `owner (pid …)`). Returns the run closed, or None if none was opened."""
+    if dwh_run is None:
+        with db.transaction() as conn, conn.cursor() as cur:
+            cur.execute("select to_regclass('audit.runs') is not null")
+            if not cur.fetchone()[0]:
+                return None
+            cur.execute(
+                "select max(run_id) from audit.runs where status = 'running'"
+                " and left(owner, length(%s)) = %s",
+                (owner + " (", owner + " ("),
+            )
+            dwh_run = cur.fetchone()[0]
+        if dwh_run is None:
+            return None
+    fail(int(dwh_run), reason)
+    return int(dwh_run)
+
+
 def run_summary(run_id: int) -> dict:
     with db.transaction() as conn, conn.cursor() as cur:
         cur.execute(

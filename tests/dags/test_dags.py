@@ -46,7 +46,12 @@ def test_tags_retries_and_order(dagbag):
     assert dag.get_task("report_pack").upstream_task_ids == {"publish"}
     closer = dag.get_task("close_failed_run")
     assert closer.trigger_rule == "one_failed"
-    assert {"prepare", "load", "transform", "publish"} <= closer.upstream_task_ids
+    # every task that can fail closes the run (and mails): ingest, feedback, report_pack too
+    assert closer.upstream_task_ids == (
+        loaders | {"prepare", "load", "feedback", "transform", "publish", "report_pack"}
+    )
+    # a published run that rejected files or rows is mailed after publishing
+    assert dag.get_task("notify_rejections").upstream_task_ids == {"publish"}
     # topological sort succeeds only for an acyclic graph
     assert len(dag.topological_sort()) == len(dag.tasks)
 

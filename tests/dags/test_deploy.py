@@ -18,8 +18,10 @@ def test_compose_services_pinned_and_wired():
         image = svc.get("image", "")
         assert image and not image.endswith(":latest") and ":" in image, name
     env = services["airflow-scheduler"]["environment"]
-    assert env["EDU_DWH_DSN"].startswith("postgresql://") and "EDU_DWH_PSEUDONYM_KEY" in env
-    assert "${" in env["EDU_DWH_PSEUDONYM_KEY"]  # from .env, never a literal secret
+    # the warehouse and the key reach the DAG as an Airflow connection and variable
+    assert env["AIRFLOW_CONN_EDU_DWH_WAREHOUSE"].startswith("postgresql://edu_dwh:${")
+    assert env["AIRFLOW_VAR_EDU_DWH_PSEUDONYM_KEY"] == "${EDU_DWH_PSEUDONYM_KEY:?set in .env}"
+    assert "EDU_DWH_DSN" not in env and "EDU_DWH_PSEUDONYM_KEY" not in env
     assert services["metabase"]["image"].startswith("metabase/metabase:v0.")
 
 
