@@ -7,6 +7,11 @@ blocking check, before dbt and publishing), `feedback` writes the schools' repor
 whatever happened; dbt
 builds into shadow schemas that `publish` switches in only when everything passed; if any
 task fails, `close_failed_run` records the failure in audit.runs (and fails the DAG run).
+
+`publish` updates the asset `edu_dwh_marts` (x-edu-dwh://warehouse/marts): the DAG
+`edu_dwh_after_publish` then syncs Metabase's dashboards and writes the municipality report
+pack. Runs start by hand or from `edu_dwh_inbox_watch`, which triggers this DAG when new or
+changed files lie in the inbox (why a watcher and no schedule here: see that DAG's doc).
 """
 
 from __future__ import annotations
@@ -14,11 +19,13 @@ from __future__ import annotations
 import os
 from datetime import datetime, timedelta
 
-from airflow.sdk import Param, TriggerRule, dag, get_current_context, task
+from airflow.sdk import Asset, Param, TriggerRule, dag, get_current_context, task
 
+from orchestration.after_publish import MARTS_ASSET_NAME, MARTS_ASSET_URI
 from sources import GROUP_SOURCES  # plain data: cheap to import when the DAG is parsed
 
 DEFAULT_LANDING = os.environ.get("EDU_DWH_LANDING", "/data/landing")
+MARTS = Asset(name=MARTS_ASSET_NAME, uri=MARTS_ASSET_URI)  # edu_dwh_after_publish's schedule
 
 default_args = {
     "owner": "edu-dwh",
@@ -95,18 +102,13 @@ def edu_dwh_pipeline():
         full_refresh = bool(get_current_context()["params"].get("full_refresh", False))
         dbt_build(dwh_run, full_refresh=full_refresh)
 
-    @task
+    @task(outlets=[MARTS])  # a successful publish is an asset event: edu_dwh_after_publish
     def publish(dwh_run: int) -> str:
         from orchestration.pipeline import publish as publish_run
 
-        return publish_run(dwh_run)["message"]
-
-    @task
-    def report_pack(published: str) -> int:
-        """After publishing: the municipality report pack of the latest year."""
-        from orchestration.report_pack import write_municipal_pack
-
-        return len(write_municipal_pack())
+        message = publish_run(dwh_run)["message"]
+        get_current_context()["outlet_events"][MARTS].extra = {"dwh_run": dwh_run}
+        return message
 
     @task(trigger_rule=TriggerRule.ONE_FAILED, retries=0)
     def close_failed_run() -> None:
@@ -130,7 +132,6 @@ def edu_dwh_pipeline():
     published = publish(dwh_run)
     built = transform(dwh_run)
     loaded >> built >> published
-    report_pack(published)  # the run is already published: a failure here unpublishes nothing
     loaded >> told
     [dwh_run, *loaders, loaded, built, published] >> close_failed_run()
 
