@@ -90,3 +90,41 @@ def test_a_live_run_postpones_the_check(warehouse, tmp_path):
     assert f"идёт запуск №{run_id}" in busy.line()
     pipeline.fail(run_id, "test")
     assert check_inbox(landing, settle=60).due
+
+
+def test_rejected_files_stay_known_and_a_withdrawn_file_is_new_when_delivered_again(
+    warehouse, tmp_path
+):
+    from orchestration.operations import withdraw_file
+
+    landing = tmp_path / "inbox"
+    write_reference(landing)
+    (landing / "reference/notes.txt").write_text("не файл источника")  # rejected by a run
+    (landing / "readme.docx").write_bytes(b"PK")  # outside the sources: skipped by a run
+    for p in landing.rglob("*.*"):
+        age(p)
+    assert check_inbox(landing, settle=60).new == [
+        "readme.docx", "reference/municipalities.csv", "reference/notes.txt",
+        "reference/schools.csv",
+    ]  # fmt: skip
+    pipeline.run_all(landing, skip_dbt=True)
+    with psycopg2.connect(warehouse) as conn, conn.cursor() as cur:
+        cur.execute("select rel_path, status from audit.loads order by 1")
+        assert dict(cur.fetchall()) == {
+            "readme.docx": "skipped",
+            "reference/municipalities.csv": "loaded",
+            "reference/notes.txt": "rejected",
+            "reference/schools.csv": "loaded",
+        }
+    # a run would only reject and skip them again: no reason to start one
+    quiet = check_inbox(landing, settle=60)
+    assert (quiet.new, quiet.known, quiet.due) == ([], 4, False)
+
+    # withdrawn by an operator, the file lying unchanged: a run would skip it
+    withdraw_file("reference/schools.csv")
+    assert check_inbox(landing, settle=60).new == []
+    pipeline.run_all(landing, skip_dbt=True)  # records it as skipped (withdrawn)
+    assert check_inbox(landing, settle=60).new == []
+    # the same bytes delivered again (a new copy): its rows come back, so it is new
+    age(landing / "reference/schools.csv", HOUR_AGO + 120)
+    assert check_inbox(landing, settle=60).new == ["reference/schools.csv"]
