@@ -9,6 +9,11 @@ builds into shadow schemas that `publish` switches in only when everything passe
 task fails, `close_failed_run` records the failure in audit.runs, e-mails it and fails the
 DAG run; a published run that rejected files or rows is e-mailed by `notify_rejections`.
 
+`publish` updates the asset `edu_dwh_marts` (x-edu-dwh://warehouse/marts): the DAG
+`edu_dwh_after_publish` then syncs Metabase's dashboards and writes the municipality report
+pack. Runs start by hand or from `edu_dwh_inbox_watch`, which triggers this DAG when new or
+changed files lie in the inbox (why a watcher and no schedule here: see that DAG's doc).
+
 Settings: the warehouse from the Airflow connection `edu_dwh_warehouse`, the pseudonym key
 from the Variable `edu_dwh_pseudonym_key` (the environment as fallback), see
 `orchestration.airflow_settings`; every task calls `_configured()` first.
@@ -19,11 +24,13 @@ from __future__ import annotations
 import os
 from datetime import datetime, timedelta
 
-from airflow.sdk import Param, TriggerRule, dag, get_current_context, task
+from airflow.sdk import Asset, Param, TriggerRule, dag, get_current_context, task
 
+from orchestration.after_publish import MARTS_ASSET_NAME, MARTS_ASSET_URI
 from sources import GROUP_SOURCES  # plain data: cheap to import when the DAG is parsed
 
 DEFAULT_LANDING = os.environ.get("EDU_DWH_LANDING", "/data/landing")
+MARTS = Asset(name=MARTS_ASSET_NAME, uri=MARTS_ASSET_URI)  # edu_dwh_after_publish's schedule
 
 default_args = {
     "owner": "edu-dwh",
@@ -112,20 +119,14 @@ def edu_dwh_pipeline():
         full_refresh = bool(get_current_context()["params"].get("full_refresh", False))
         dbt_build(dwh_run, full_refresh=full_refresh)
 
-    @task
+    @task(outlets=[MARTS])  # a successful publish is an asset event: edu_dwh_after_publish
     def publish(dwh_run: int) -> str:
         from orchestration.pipeline import publish as publish_run
 
         _configured()
-        return publish_run(dwh_run)["message"]
-
-    @task
-    def report_pack(published: str) -> int:
-        """After publishing: the municipality report pack of the latest year."""
-        from orchestration.report_pack import write_municipal_pack
-
-        _configured()
-        return len(write_municipal_pack())
+        message = publish_run(dwh_run)["message"]
+        get_current_context()["outlet_events"][MARTS].extra = {"dwh_run": dwh_run}
+        return message
 
     @task
     def notify_rejections(published: str) -> bool:
@@ -173,11 +174,9 @@ def edu_dwh_pipeline():
     published = publish(dwh_run)
     built = transform(dwh_run)
     loaded >> built >> published
-    # the run is already published: a failure here unpublishes nothing
-    pack = report_pack(published)
     notify_rejections(published)
     loaded >> told
-    [dwh_run, *loaders, loaded, told, built, published, pack] >> close_failed_run()
+    [dwh_run, *loaders, loaded, told, built, published] >> close_failed_run()
 
 
 edu_dwh_pipeline()

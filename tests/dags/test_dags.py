@@ -8,6 +8,8 @@ import pytest
 
 from ingestion.config import REPO_ROOT
 
+MARTS_URI = "x-edu-dwh://warehouse/marts"
+
 
 @pytest.fixture(scope="module")
 def dagbag(tmp_path_factory):
@@ -21,7 +23,9 @@ def dagbag(tmp_path_factory):
 
 def test_no_import_errors(dagbag):
     assert dagbag.import_errors == {}
-    assert "edu_dwh_pipeline" in dagbag.dag_ids
+    assert {"edu_dwh_pipeline", "edu_dwh_inbox_watch", "edu_dwh_after_publish"} <= set(
+        dagbag.dag_ids
+    )
 
 
 def test_tags_retries_and_order(dagbag):
@@ -42,8 +46,10 @@ def test_tags_retries_and_order(dagbag):
     told = dag.get_task("feedback")
     assert told.upstream_task_ids == {"prepare", "load"} and told.trigger_rule == "all_done"
     assert dag.get_task("publish").upstream_task_ids >= {"transform"}
-    # the municipality report pack follows publishing (the published marts are its input)
-    assert dag.get_task("report_pack").upstream_task_ids == {"publish"}
+    # a publication is an asset event; what follows it is another DAG's (below)
+    assert "report_pack" not in dag.task_ids
+    (marts,) = dag.get_task("publish").outlets
+    assert (marts.name, marts.uri) == ("edu_dwh_marts", MARTS_URI)
     closer = dag.get_task("close_failed_run")
     assert closer.trigger_rule == "one_failed"
     # every task that can fail closes the run (and mails): ingest, feedback, report_pack too
@@ -54,6 +60,31 @@ def test_tags_retries_and_order(dagbag):
     assert dag.get_task("notify_rejections").upstream_task_ids == {"publish"}
     # topological sort succeeds only for an acyclic graph
     assert len(dag.topological_sort()) == len(dag.tasks)
+
+
+def test_after_publish_is_scheduled_on_the_marts_asset(dagbag):
+    from airflow.sdk import Asset
+
+    dag = dagbag.dags["edu_dwh_after_publish"]
+    assert list(dag.timetable.asset_condition.objects) == [
+        Asset(name="edu_dwh_marts", uri=MARTS_URI)
+    ]
+    assert set(dag.task_ids) == {"sync_dashboards", "report_pack"}
+    assert dag.max_active_runs == 1 and dag.catchup is False
+    for task in dag.tasks:
+        assert task.upstream_task_ids == set() and task.retries >= 2
+
+
+def test_inbox_watch_triggers_the_pipeline_after_the_check(dagbag):
+    dag = dagbag.dags["edu_dwh_inbox_watch"]
+    assert dag.timetable.expression == "*/15 * * * *"
+    assert dag.max_active_runs == 1 and dag.catchup is False
+    start = dag.get_task("start_pipeline")
+    assert start.upstream_task_ids == {"check_inbox"}
+    assert start.trigger_dag_id == "edu_dwh_pipeline"
+    assert start.conf == {"landing": "{{ params.landing }}"}
+    # waits for the run it started: the next check cannot hand the same files to a second run
+    assert start.wait_for_completion and start.deferrable and start.retries == 0
 
 
 def test_dag_files_are_thin():

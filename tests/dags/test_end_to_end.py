@@ -7,6 +7,7 @@ change nothing, and a bad file must be rejected without damaging anything.
 from __future__ import annotations
 
 import shutil
+import sqlite3
 
 import psycopg2
 import pytest
@@ -64,6 +65,18 @@ def test_dag_then_cli_rerun_then_bad_files(warehouse, landing, monkeypatch):
     feedback = list((state_dir() / "reports" / "feedback").rglob("*.html"))
     assert len(feedback) == len(list((landing / "uploads").rglob("*.xlsx")))
     assert (data_docs_dir() / "index.html").exists()
+    # publish updated the marts asset (what schedules edu_dwh_after_publish), naming the run
+    with sqlite3.connect(state_dir() / "airflow" / "airflow.db") as meta:
+        events = meta.execute(
+            "select a.name, a.uri, e.extra, e.source_task_id from asset_event e"
+            " join asset a on a.id = e.asset_id where e.source_dag_id = 'edu_dwh_pipeline'"
+        ).fetchall()
+        consumers = meta.execute(
+            "select r.dag_id from dag_schedule_asset_reference r join asset a"
+            " on a.id = r.asset_id where a.name = 'edu_dwh_marts'"
+        ).fetchall()
+    assert events == [("edu_dwh_marts", "x-edu-dwh://warehouse/marts", '{"dwh_run": 1}', "publish")]
+    assert consumers == [("edu_dwh_after_publish",)]
     # BI readers see marts, never raw or audit
     grants = rows(
         warehouse,
