@@ -237,7 +237,8 @@ def apply(cur, grantee: str | None = None) -> dict[str, str]:
     problems = ensure_roles(cur, municipalities, grantee)
     if problems:
         print(
-            "ВНИМАНИЕ: роли доступа BI не созданы (" + "; ".join(problems[:3])
+            "ВНИМАНИЕ: роли доступа BI не созданы ("
+            + "; ".join(problems[:3])
             + (f"; и ещё {len(problems) - 3}" if len(problems) > 3 else "")
             + "). Политики строк применены; роли создаёт администратор БД (README,"
             " «Access for BI users»).",

@@ -668,11 +668,12 @@ CARDS = load_specs().cards
 
 
 def _run_as_bi_reader(dsn: str, sql: str) -> tuple[list[str], list[tuple]]:
-    """Run as the BI role, which may read marts and reference only (pipeline.publish)."""
+    """Run as the ministry's BI role: it may read marts and reference only (publication)
+    and, unlike a municipal role, every row of them (orchestration/row_security.py)."""
     conn = psycopg2.connect(dsn)
     try:
         with conn.cursor() as cur:
-            cur.execute("set role edu_dwh_bi_reader")
+            cur.execute("set role edu_dwh_ministry")
             cur.execute(sql)
             return [d[0] for d in cur.description], cur.fetchall()
     finally:
