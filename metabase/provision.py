@@ -1,9 +1,13 @@
-"""Create or update the Metabase collection, questions and dashboards from metabase/*.yml.
+"""Create or update the Metabase collection, questions and dashboards from metabase/*.yml,
+and the warehouse connections of the municipal BI roles.
 
-    python -m metabase.provision --url http://localhost:3000 --user admin@example.org \
-        --password … [--database-name edu_dwh] [--dry-run]
+    python -m metabase.provision --url http://localhost:3000 --api-key … \
+        [--database-name edu_dwh] [--access metabase-access.yml] [--dry-run]
+    python -m metabase.provision --url … --user admin@example.org --password … …
 
-(or MB_URL / MB_USER / MB_PASSWORD / MB_DATABASE_NAME in the environment).
+(or MB_URL / METABASE_API_KEY / MB_USER / MB_PASSWORD / MB_DATABASE_NAME / MB_ACCESS_FILE in
+the environment). An API key is used when given (header X-API-KEY, no session); else the
+user logs in (POST /api/session).
 
 Everything lives in one collection the tool owns, «Мониторинг качества образования», and its
 sub-collections. Each card, dashboard and collection carries its key in its description as
@@ -14,10 +18,18 @@ running twice is a no-op. Objects carrying a key that no longer has a file are a
 an owned object archived by hand is brought back.
 ``--dry-run`` prints the plan and writes nothing.
 
-REST endpoints (Metabase v0.50): POST /api/session; GET /api/database; GET, POST, PUT
-/api/collection[/:id]; GET /api/card?f=all|archived, POST /api/card, PUT /api/card/:id;
-GET /api/dashboard?f=all|archived, GET /api/dashboard/:id, POST /api/dashboard,
-PUT /api/dashboard/:id (with ``dashcards`` and ``parameters``).
+With ``--access FILE`` (the municipal logins: metabase/README.md, "Access per
+municipality"), one Metabase database per municipal role is created, or updated when its
+host, port, database or user differ: named like the role (``edu_dwh_mun_<Код АТЕ>``),
+connecting as that municipality's login, whose password is read from the environment
+variable the file names (never from the file).
+
+REST endpoints (checked against Metabase v0.64, the image pinned in docker-compose.yml):
+POST /api/session (password login only); GET, POST /api/database, PUT /api/database/:id;
+GET, POST, PUT /api/collection[/:id]; GET /api/card?f=all|archived, POST /api/card,
+PUT /api/card/:id; GET /api/dashboard?f=all|archived, GET /api/dashboard/:id,
+POST /api/dashboard, PUT /api/dashboard/:id (with ``dashcards`` and ``parameters``: the
+``POST /api/dashboard/:id/cards`` of older releases no longer exists).
 """
 
 from __future__ import annotations
@@ -32,6 +44,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 from metabase.client import MetabaseClient, MetabaseError
 from metabase.specs import (
@@ -77,6 +91,69 @@ def tag_id(card_key: str, tag: str) -> str:
 def parameter_id(dashboard_key: str, slug: str) -> str:
     """Stable dashboard-parameter id (8 hex characters, like the ones Metabase makes)."""
     return hashlib.sha1(f"{dashboard_key}#{slug}".encode()).hexdigest()[:8]
+
+
+# ------------------------------------------------------------------------------ access file
+
+MUNICIPAL_PREFIX = "edu_dwh_mun_"  # = orchestration/row_security.py (its roles' names)
+
+
+def municipal_name(code: str) -> str:
+    """The municipal role's name for a Код АТЕ, as orchestration/row_security.role_name."""
+    return MUNICIPAL_PREFIX + re.sub(r"[^a-z0-9_]", "_", code.strip().lower())
+
+
+@dataclass(frozen=True)
+class Connection:
+    code: str  # Код АТЕ
+    name: str  # the municipality (Russian)
+    user: str  # its warehouse login (a member of edu_dwh_mun_<code>)
+    password_env: str  # the environment variable holding that login's password
+
+    @property
+    def database_name(self) -> str:
+        return municipal_name(self.code)
+
+
+@dataclass(frozen=True)
+class Access:
+    host: str
+    port: int
+    dbname: str
+    connections: tuple[Connection, ...]
+
+
+def load_access(path: Path) -> Access:
+    """The municipal connections file (YAML; kept beside .env, not in the repository)."""
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise SpecError(f"{path}: {exc}") from None
+    problems = []
+    wh = data.get("warehouse") if isinstance(data, dict) else None
+    if not isinstance(wh, dict) or not all(wh.get(k) for k in ("host", "dbname")):
+        problems.append(f"{path}: warehouse needs host and dbname (port: default 5432)")
+        wh = {}
+    connections = []
+    for i, c in enumerate((data.get("connections") if isinstance(data, dict) else None) or []):
+        if not isinstance(c, dict):
+            problems.append(f"{path}: connections[{i}] must be a map")
+            continue
+        if "password" in c:
+            problems.append(f"{path}: connections[{i}]: no password in the file (password_env)")
+            continue
+        missing = [k for k in ("code", "name", "user", "password_env") if not c.get(k)]
+        if missing:
+            problems.append(f"{path}: connections[{i}] lacks {', '.join(missing)}")
+            continue
+        connections.append(Connection(str(c["code"]), c["name"], c["user"], c["password_env"]))
+    codes = [c.code for c in connections]
+    if len(set(codes)) != len(codes):
+        problems.append(f"{path}: a municipality is listed twice")
+    if problems:
+        raise SpecError("\n".join(problems))
+    port = int(wh.get("port") or 5432)
+    return Access(wh.get("host", ""), port, wh.get("dbname", ""), tuple(connections))
 
 
 # ------------------------------------------------------------------------------ payloads
@@ -258,7 +335,12 @@ class Change:
             "archive": "- в архив",
             "unarchive": "~ вернуть из архива",
         }[self.action]
-        kind = {"collection": "коллекцию", "card": "вопрос", "dashboard": "дашборд"}[self.kind]
+        kind = {
+            "collection": "коллекцию",
+            "card": "вопрос",
+            "dashboard": "дашборд",
+            "database": "подключение",
+        }[self.kind]
         extra = f" (поля: {', '.join(self.fields)})" if self.fields else ""
         return f"{verb} {kind} {self.key} «{self.name}»{extra}"
 
@@ -305,10 +387,12 @@ class Provisioner:
         database_name: str = DEFAULT_DATABASE_NAME,
         dry_run: bool = False,
         log: Callable[[str], None] = print,
+        access: Access | None = None,
     ):
         self.client = client
         self.specs = specs
         self.database_name = database_name
+        self.access = access
         self.dry_run = dry_run
         self.log = log
         self.report = Report(dry_run=dry_run)
@@ -328,6 +412,8 @@ class Provisioner:
 
     def run(self) -> Report:
         database_id = self.find_database()
+        if self.access:
+            self.sync_databases(self.access)
         collections = self.sync_collections()
         card_ids = self.sync_cards(database_id, collections)
         self.sync_dashboards(collections, card_ids)
@@ -347,6 +433,45 @@ class Provisioner:
             f"в Metabase нет базы данных «{self.database_name}» (есть: {names}); подключите"
             " хранилище (Admin → Databases) или укажите --database-name",
         )
+
+    def sync_databases(self, access: Access) -> dict[str, Any]:
+        """One Metabase database per municipal role, connecting as its login."""
+        current = {d.get("name"): d for d in _items(self.client.get("/api/database"))}
+        ids: dict[str, Any] = {}
+        for conn in access.connections:
+            name = conn.database_name
+            wanted = {"host": access.host, "port": access.port, "dbname": access.dbname}
+            wanted["user"] = conn.user
+            obj = current.get(name)
+            if obj is not None and matches(wanted, obj.get("details") or {}):
+                ids[name] = obj["id"]
+                self.report.unchanged += 1
+                continue
+            password = os.environ.get(conn.password_env, "")
+            if not password:
+                raise MetabaseError(
+                    "POST" if obj is None else "PUT",
+                    "/api/database",
+                    0,
+                    f"нет пароля входа {conn.user} ({conn.name}): задайте переменную"
+                    f" окружения {conn.password_env}",
+                )
+            details = {**wanted, "password": password, "ssl": False}
+            label = f"{conn.code} {conn.name}"
+            if obj is None:
+                self._record(Change("create", "database", name, label))
+                if self.dry_run:
+                    ids[name] = self._placeholder(name)
+                    continue
+                body = {"name": name, "engine": "postgres", "details": details}
+                ids[name] = self.client.post("/api/database", body)["id"]
+            else:
+                fields = [f"details.{k}" for k in changed_fields(wanted, obj.get("details") or {})]
+                self._record(Change("update", "database", name, label, fields))
+                ids[name] = obj["id"]
+                if not self.dry_run:
+                    self.client.put(f"/api/database/{obj['id']}", {"details": details})
+        return ids
 
     def sync_collections(self) -> dict[tuple[str, ...], Any]:
         current = [
@@ -499,9 +624,11 @@ def provision(
     database_name: str = DEFAULT_DATABASE_NAME,
     dry_run: bool = False,
     log: Callable[[str], None] = print,
+    access: Access | None = None,
 ) -> Report:
-    """Bring Metabase in line with the card and dashboard files (client already logged in)."""
-    return Provisioner(client, specs or load_specs(), database_name, dry_run, log).run()
+    """Bring Metabase in line with the card and dashboard files and the municipal
+    connections (client already authenticated)."""
+    return Provisioner(client, specs or load_specs(), database_name, dry_run, log, access).run()
 
 
 # ------------------------------------------------------------------------------ CLI
@@ -513,6 +640,11 @@ def main(argv: list[str] | None = None) -> int:
         description="Create or update the Metabase questions and dashboards of edu-dwh.",
     )
     parser.add_argument("--url", default=os.environ.get("MB_URL"), help="Metabase URL (MB_URL)")
+    parser.add_argument(
+        "--api-key",
+        default=os.environ.get("METABASE_API_KEY"),
+        help="API key of an admin group (METABASE_API_KEY); replaces --user/--password",
+    )
     parser.add_argument("--user", default=os.environ.get("MB_USER"), help="login (MB_USER)")
     parser.add_argument(
         "--password", default=os.environ.get("MB_PASSWORD"), help="password (MB_PASSWORD)"
@@ -522,21 +654,34 @@ def main(argv: list[str] | None = None) -> int:
         default=os.environ.get("MB_DATABASE_NAME", DEFAULT_DATABASE_NAME),
         help="name of the warehouse database in Metabase (MB_DATABASE_NAME; default %(default)s)",
     )
+    parser.add_argument(
+        "--access",
+        type=Path,
+        default=os.environ.get("MB_ACCESS_FILE") or None,
+        help="municipal connections file (MB_ACCESS_FILE; metabase/README.md)",
+    )
     parser.add_argument("--dry-run", action="store_true", help="print the plan, write nothing")
     parser.add_argument("--specs", type=Path, default=SPEC_DIR, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    missing = [n for n in ("url", "user", "password") if not getattr(args, n)]
+    needed = ("url",) if args.api_key else ("url", "user", "password")
+    missing = [n for n in needed if not getattr(args, n)]
     if missing:
-        parser.error("missing " + ", ".join(f"--{n} (or MB_{n.upper()})" for n in missing))
+        parser.error(
+            "missing "
+            + ", ".join(f"--{n} (or MB_{n.upper()})" for n in missing)
+            + ("" if args.api_key else "; or give --api-key (METABASE_API_KEY)")
+        )
     try:
         specs = load_specs(args.specs)
+        access = load_access(args.access) if args.access else None
     except SpecError as exc:
         print(exc, file=sys.stderr)
         return 1
-    client = MetabaseClient(args.url)
+    client = MetabaseClient(args.url, api_key=args.api_key)
     try:
-        client.login(args.user, args.password)
-        provision(client, specs, args.database_name, args.dry_run)
+        if not args.api_key:
+            client.login(args.user, args.password)
+        provision(client, specs, args.database_name, args.dry_run, access=access)
     except MetabaseError as exc:
         print(f"Ошибка Metabase: {exc}", file=sys.stderr)
         return 1

@@ -271,3 +271,51 @@ def apply(cur, grantee: str | None = None) -> dict[str, str]:
                 )
             applied[f"{schema}.{rel}"] = kind
     return applied
+
+
+# ------------------------------------------------------------------------------ operators
+
+LOGIN_RE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+def access_table(cur) -> list[tuple[str, str, str, bool, list[str]]]:
+    """(role, Код АТЕ, municipality, role exists, its logins) of every mapped municipality,
+    the ministry first (code and name '—')."""
+    cur.execute("select to_regclass(%s) is not null", (f"{ACCESS_SCHEMA}.municipal_roles",))
+    mapped: list[tuple[str, str, str]] = [(MINISTRY_ROLE, "—", "министерство (все строки)")]
+    if cur.fetchone()[0]:
+        cur.execute(
+            f"select role_name, municipality_code, coalesce(municipality_name, '')"
+            f" from {ACCESS_SCHEMA}.municipal_roles order by municipality_code"
+        )
+        mapped += cur.fetchall()
+    out = []
+    for role, code, name in mapped:
+        cur.execute(
+            "select array(select m.rolname from pg_roles m"
+            " where m.rolcanlogin and pg_has_role(m.oid, r.oid, 'member')"
+            " and not m.rolsuper order by 1) from pg_roles r where r.rolname = %s",
+            (role,),
+        )
+        row = cur.fetchone()
+        out.append((role, code, name, row is not None, list(row[0]) if row else []))
+    return out
+
+
+def create_login(cur, login: str, group: str, password: str) -> str:
+    """A LOGIN member of `group` (a municipal role or the ministry's) with this password;
+    an existing login gets the new password and the membership. Returns 'created'/'updated'.
+    Needs a warehouse user allowed to create roles (else a DBA: README)."""
+    if not LOGIN_RE.match(login):
+        raise ValueError(f"имя входа «{login}»: только латиница в нижнем регистре, цифры и _")
+    if not password:
+        raise ValueError("пустой пароль")
+    if not _role_exists(cur, group):
+        raise ValueError(f"роли {group} нет: сначала опубликуйте витрины (edu-dwh run)")
+    if group != MINISTRY_ROLE and not group.startswith(MUNICIPAL_PREFIX):
+        raise ValueError(f"{group}: ни министерская, ни муниципальная роль")
+    exists = _role_exists(cur, login)
+    verb = "alter" if exists else "create"
+    cur.execute(f'{verb} role "{login}" login password %s', (password,))
+    cur.execute(f'grant "{group}" to "{login}"')
+    return "updated" if exists else "created"

@@ -1,8 +1,8 @@
 """Dashboards as code (metabase/): the files, the provisioner, and every card's SQL for real.
 
-(a) A local stand-in for Metabase v0.50 (http.server on 127.0.0.1, in-memory store) serves
-    just the documented endpoints the provisioner uses, checks the session header and
-    validates required fields the way the API schemas do. Provisioning twice must create
+(a) A local stand-in for Metabase v0.64 (http.server on 127.0.0.1, in-memory store) serves
+    just the documented endpoints the provisioner uses, checks the session header or the
+    API key and validates required fields the way the API schemas do. Provisioning twice must create
     everything once and then change nothing; --dry-run must write nothing.
 (b) Every card's SQL runs against marts built by the real pipeline (synthetic region of
     every source → ingestion → dbt build → grants), as the BI role that may read only
@@ -26,7 +26,7 @@ import psycopg2
 import pytest
 
 from metabase import provision as prov
-from metabase.client import SESSION_HEADER, MetabaseClient
+from metabase.client import API_KEY_HEADER, SESSION_HEADER, MetabaseClient
 from metabase.specs import (
     GRID_WIDTH,
     ROOT_COLLECTION,
@@ -40,6 +40,7 @@ from metabase.specs import (
 from tests.fixtures.pg import create_database, warehouse_env
 
 USER, PASSWORD = "admin@example.org", "s3cret-pass"
+API_KEY = "mb_Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MA=="
 WAREHOUSE_DB = {"id": 2, "name": "edu_dwh", "engine": "postgres"}
 
 DASHBOARD_TITLES = {
@@ -153,12 +154,17 @@ def _check_parameters(params) -> None:
 
 
 class FakeMetabase:
-    """In-memory Metabase v0.50 with the endpoints the provisioner uses."""
+    """In-memory Metabase v0.64 with the endpoints the provisioner uses."""
 
     def __init__(self):
         self.token = str(uuid.uuid4())
         self.lock = threading.Lock()
         self.calls: list[tuple[str, str]] = []
+        self.auth: list[tuple[str | None, str | None]] = []  # (session, API key) per call
+        self.databases: dict[int, dict] = {
+            1: {"id": 1, "name": "Sample Database", "engine": "h2", "details": {}},
+            WAREHOUSE_DB["id"]: {**WAREHOUSE_DB, "details": {"host": "postgres"}},
+        }
         self.collections: dict[int, dict] = {}
         self.cards: dict[int, dict] = {}
         self.dashboards: dict[int, dict] = {}
@@ -180,12 +186,19 @@ class FakeMetabase:
         path, query = url.path.rstrip("/"), {k: v[0] for k, v in parse_qs(url.query).items()}
         with self.lock:
             self.calls.append((method, raw_path))
+            self.auth.append((headers.get(SESSION_HEADER), headers.get(API_KEY_HEADER)))
             if (method, path) == ("POST", "/api/session"):
                 _require(isinstance(body, dict), "body must be a map")
                 ok = body.get("username") == USER and body.get("password") == PASSWORD
                 _require(ok, "Password did not match stored password.", 401)
                 return {"id": self.token}
-            _require(headers.get(SESSION_HEADER) == self.token, "Unauthenticated", 401)
+            by_key = headers.get(API_KEY_HEADER) is not None
+            ok = (
+                headers.get(API_KEY_HEADER) == API_KEY
+                if by_key
+                else headers.get(SESSION_HEADER) == self.token
+            )
+            _require(ok, "Unauthenticated", 401)
             m = re.fullmatch(r"/api/(\w+)(?:/(\d+))?", path)
             _require(m is not None, f"no such endpoint {path}", 404)
             resource, ident = m.group(1), m.group(2)
@@ -200,8 +213,41 @@ class FakeMetabase:
     # -- databases
 
     def get_database(self):
-        sample = {"id": 1, "name": "Sample Database", "engine": "h2"}
-        return {"data": [sample, WAREHOUSE_DB], "total": 2}
+        # details as Metabase shows them to an admin: the password masked
+        data = [
+            {**d, "details": {**d["details"], "password": "**MetabasePass**"}}
+            if "password" in d["details"]
+            else copy.deepcopy(d)
+            for d in self.databases.values()
+        ]
+        return {"data": data, "total": len(data)}
+
+    def _check_details(self, details):
+        _require(isinstance(details, dict), "details must be a map")
+        for k in ("host", "dbname", "user", "password"):
+            _require(_non_blank(details.get(k)), f"details.{k}: value must be a non-blank string")
+        _require(_pos_int(details.get("port")), "details.port must be a positive integer")
+
+    def post_database(self, body):
+        _require(_non_blank(body.get("name")), "name: value must be a non-blank string")
+        _require(body.get("engine") == "postgres", "engine: value must be a valid database engine")
+        self._check_details(body.get("details"))
+        _require(all(d["name"] != body["name"] for d in self.databases.values()), "duplicate name")
+        did = self.new_id()
+        self.databases[did] = {
+            "id": did,
+            "name": body["name"],
+            "engine": body["engine"],
+            "details": copy.deepcopy(body["details"]),
+        }
+        return self.databases[did]
+
+    def put_database(self, ident, body):
+        _require(ident in self.databases, "Not found.", 404)
+        if "details" in body:
+            self._check_details(body["details"])
+            self.databases[ident]["details"] = copy.deepcopy(body["details"])
+        return self.databases[ident]
 
     # -- collections
 
@@ -608,11 +654,122 @@ def test_unknown_database_is_an_error(metabase, capsys):
 
 
 def test_missing_credentials_is_a_usage_error(monkeypatch):
-    for name in ("MB_URL", "MB_USER", "MB_PASSWORD"):
+    for name in ("MB_URL", "MB_USER", "MB_PASSWORD", "METABASE_API_KEY"):
         monkeypatch.delenv(name, raising=False)
     with pytest.raises(SystemExit) as exc:
         prov.main(["--url", "http://127.0.0.1:9"])
     assert exc.value.code == 2
+
+
+# ====================================================================== API key
+
+
+def test_api_key_is_sent_as_header_and_no_session_is_opened(metabase, monkeypatch, capsys):
+    for name in ("MB_USER", "MB_PASSWORD", "METABASE_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    assert prov.main(["--url", metabase.url, "--api-key", API_KEY]) == 0
+    assert ("POST", "/api/session") not in metabase.calls
+    assert metabase.auth and set(metabase.auth) == {(None, API_KEY)}
+    specs = load_specs()
+    assert len(metabase.cards) == len(specs.cards)
+    assert len(metabase.dashboards) == len(specs.dashboards)
+
+    # the key from the environment (what `make metabase` passes on): a second run only reads
+    monkeypatch.setenv("METABASE_API_KEY", API_KEY)
+    metabase.calls.clear()
+    metabase.auth.clear()
+    capsys.readouterr()
+    assert prov.main(["--url", metabase.url]) == 0
+    assert "создать 0, изменить 0, в архив 0" in capsys.readouterr().out
+    assert metabase.writes == [] and ("POST", "/api/session") not in metabase.calls
+    assert set(metabase.auth) == {(None, API_KEY)}
+
+
+def test_client_with_api_key_never_logs_in(metabase):
+    client = MetabaseClient(metabase.url, api_key=API_KEY)
+    assert client.get("/api/card") == []
+    assert metabase.calls == [("GET", "/api/card?f=all")] or metabase.calls == [
+        ("GET", "/api/card")
+    ]
+    assert metabase.auth == [(None, API_KEY)]
+
+
+def test_wrong_api_key_is_an_error(metabase, monkeypatch, capsys):
+    monkeypatch.delenv("METABASE_API_KEY", raising=False)
+    assert prov.main(["--url", metabase.url, "--api-key", "mb_wrong"]) == 1
+    err = capsys.readouterr().err
+    assert "HTTP 401" in err
+    assert metabase.writes == [] and ("POST", "/api/session") not in metabase.calls
+
+
+# ====================================================================== municipal connections
+
+ACCESS_YML = """\
+warehouse: {host: postgres, port: 5432, dbname: edu_dwh}
+connections:
+  - {code: "01", name: г. Хабаровск, user: mb_mun_01, password_env: TEST_MB_PW_01}
+  - {code: "02", name: г. Комсомольск-на-Амуре, user: mb_mun_02, password_env: TEST_MB_PW_02}
+"""
+
+
+def _by_name(fake: FakeMetabase) -> dict[str, dict]:
+    return {d["name"]: d for d in fake.databases.values()}
+
+
+def test_municipal_databases_are_created_once_and_updated(metabase, tmp_path, monkeypatch, capsys):
+    from orchestration.row_security import role_name
+
+    access = tmp_path / "metabase-access.yml"
+    access.write_text(ACCESS_YML, encoding="utf-8")
+    monkeypatch.setenv("TEST_MB_PW_01", "pw-one")
+    monkeypatch.setenv("TEST_MB_PW_02", "pw-two")
+
+    assert run_cli(metabase, "--access", str(access), "--dry-run") == 0
+    plan = capsys.readouterr().out
+    assert "+ создать подключение edu_dwh_mun_01 «01 г. Хабаровск»" in plan
+    assert metabase.writes == []
+
+    assert run_cli(metabase, "--access", str(access)) == 0
+    capsys.readouterr()
+    dbs = _by_name(metabase)
+    for code, user, pw in (("01", "mb_mun_01", "pw-one"), ("02", "mb_mun_02", "pw-two")):
+        name = role_name(code)  # the database is named like the role it connects as
+        assert dbs[name]["engine"] == "postgres"
+        assert dbs[name]["details"] == {
+            "host": "postgres",
+            "port": 5432,
+            "dbname": "edu_dwh",
+            "user": user,
+            "password": pw,
+            "ssl": False,
+        }
+    assert [p for m, p in metabase.writes].count("/api/database") == 2
+    # the dashboards stay on the ministry's connection
+    assert {c["dataset_query"]["database"] for c in metabase.cards.values()} == {WAREHOUSE_DB["id"]}
+
+    assert run_cli(metabase, "--access", str(access)) == 0
+    assert metabase.writes == []  # nothing changed: only reads
+    assert "создать 0, изменить 0, в архив 0" in capsys.readouterr().out
+
+    access.write_text(ACCESS_YML.replace("user: mb_mun_02", "user: mb_mun_02b"), encoding="utf-8")
+    assert run_cli(metabase, "--access", str(access)) == 0
+    assert "~ изменить подключение edu_dwh_mun_02" in capsys.readouterr().out
+    db_id = _by_name(metabase)["edu_dwh_mun_02"]["id"]
+    assert metabase.writes == [("PUT", f"/api/database/{db_id}")]
+    assert _by_name(metabase)["edu_dwh_mun_02"]["details"]["user"] == "mb_mun_02b"
+
+
+def test_municipal_database_without_password_is_an_error(metabase, tmp_path, monkeypatch, capsys):
+    access = tmp_path / "metabase-access.yml"
+    access.write_text(ACCESS_YML, encoding="utf-8")
+    monkeypatch.setenv("TEST_MB_PW_01", "pw-one")
+    monkeypatch.delenv("TEST_MB_PW_02", raising=False)
+    assert run_cli(metabase, "--access", str(access)) == 1
+    assert "TEST_MB_PW_02" in capsys.readouterr().err
+    # a password written into the file is refused
+    access.write_text(ACCESS_YML.replace("password_env: TEST_MB_PW_01", "password: x"))
+    assert run_cli(metabase, "--access", str(access)) == 1
+    assert "no password in the file" in capsys.readouterr().err
 
 
 # ============================================================ every card's SQL for real

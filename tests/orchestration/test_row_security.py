@@ -302,3 +302,30 @@ def test_republication_reapplies_the_policies(published, logins):
     owner(dsn, "alter table marts.indicator_values disable row level security")
     publication.grant_bi_access()
     assert kinds(dsn)["indicator_values"] == "territory"
+
+
+def test_access_command_creates_a_login_and_lists_it(published, logins, monkeypatch, capsys):
+    from orchestration.cli import main as cli_main
+
+    dsn, _ = published
+    code = logins["codes"][1]
+    login = f"mb_cli_{uuid.uuid4().hex[:8]}"
+    monkeypatch.setenv("EDU_DWH_LOGIN_PASSWORD", f"pw-{login}")
+    try:
+        assert cli_main(["access", "login", login, "--municipality", code]) == 0
+        assert (
+            f"Вход {login} создан, роль {row_security.role_name(code)}" in capsys.readouterr().out
+        )
+        assert as_login(
+            dsn,
+            login,
+            "select distinct territory_code from marts.indicator_values"
+            " where territory_level = 'municipality'",
+        ) == [(code,)]
+        assert cli_main(["access"]) == 0
+        listed = capsys.readouterr().out
+        assert f"{row_security.role_name(code)} | {code} |" in listed and login in listed
+        assert cli_main(["access", "login", "Bad-Name", "--ministry"]) == 2
+        assert cli_main(["access", "login", login]) == 2  # neither municipality nor ministry
+    finally:
+        owner(dsn, f"drop role if exists {login}")
