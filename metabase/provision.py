@@ -19,10 +19,15 @@ an owned object archived by hand is brought back.
 ``--dry-run`` prints the plan and writes nothing.
 
 With ``--access FILE`` (the municipal logins: metabase/README.md, "Access per
-municipality"), one Metabase database per municipal role is created, or updated when its
-host, port, database or user differ: named like the role (``edu_dwh_mun_<Код АТЕ>``),
-connecting as that municipality's login, whose password is read from the environment
-variable the file names (never from the file).
+municipality"), per municipality: a Metabase database named like its role
+(``edu_dwh_mun_<Код АТЕ>``), connecting as its login, whose password is read from the
+environment variable the file names (never from the file) — created, or updated when host,
+port, database or user differ; a copy of every question and dashboard over that database in
+its own collection «Мониторинг качества образования: <municipality>» (keys under
+``edu_dwh_mun_<code>/``); a group «Муниципалитет <code>: <name>» reading that collection
+only. The group «Министерство: все муниципалитеты» reads the ministry's collection, and
+"All Users" none of the owned collections (GET, PUT /api/collection/graph; GET, POST
+/api/permissions/group).
 
 REST endpoints (checked against Metabase v0.64, the image pinned in docker-compose.yml):
 POST /api/session (password login only); GET, POST /api/database, PUT /api/database/:id;
@@ -41,7 +46,7 @@ import re
 import sys
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +54,7 @@ import yaml
 
 from metabase.client import MetabaseClient, MetabaseError
 from metabase.specs import (
+    ROOT_COLLECTION,
     SPEC_DIR,
     TEMPLATE_TAGS,
     CardSpec,
@@ -154,6 +160,43 @@ def load_access(path: Path) -> Access:
         raise SpecError("\n".join(problems))
     port = int(wh.get("port") or 5432)
     return Access(wh.get("host", ""), port, wh.get("dbname", ""), tuple(connections))
+
+
+MINISTRY_GROUP = "Министерство: все муниципалитеты"
+ALL_USERS_GROUP = "All Users"  # Metabase's own group of every user (id 1)
+
+
+def municipal_group(conn: Connection) -> str:
+    return f"Муниципалитет {conn.code}: {conn.name}"
+
+
+def municipal_specs(specs: Specs, conn: Connection) -> Specs:
+    """The same questions and dashboards for one municipality: keys under
+    ``edu_dwh_mun_<code>/``, in its own top-level collection (so its group's permission is
+    independent of the ministry's), run over its own connection (row-level security)."""
+    prefix = f"{conn.database_name}/"
+    root = f"{ROOT_COLLECTION}: {conn.name}"
+
+    def coll(path: tuple[str, ...]) -> tuple[str, ...]:
+        return (root, *path[1:])
+
+    cards = {
+        prefix + k: replace(c, key=prefix + k, collection=coll(c.collection))
+        for k, c in specs.cards.items()
+    }
+    dashboards = {}
+    for k, d in specs.dashboards.items():
+        dashboards[prefix + k] = replace(
+            d,
+            key=prefix + k,
+            collection=coll(d.collection),
+            cards=tuple(replace(dc, card=prefix + dc.card) for dc in d.cards),
+            filters=tuple(
+                replace(f, values_card=prefix + f.values_card) if f.values_card else f
+                for f in d.filters
+            ),
+        )
+    return Specs(cards, dashboards)
 
 
 # ------------------------------------------------------------------------------ payloads
@@ -340,6 +383,8 @@ class Change:
             "card": "вопрос",
             "dashboard": "дашборд",
             "database": "подключение",
+            "group": "группу",
+            "permissions": "права на коллекции",
         }[self.kind]
         extra = f" (поля: {', '.join(self.fields)})" if self.fields else ""
         return f"{verb} {kind} {self.key} «{self.name}»{extra}"
@@ -388,14 +433,17 @@ class Provisioner:
         dry_run: bool = False,
         log: Callable[[str], None] = print,
         access: Access | None = None,
+        namespace: str = "",
+        report: Report | None = None,
     ):
         self.client = client
         self.specs = specs
         self.database_name = database_name
         self.access = access
+        self.namespace = namespace  # key prefix of a municipality's copies ("" = ministry)
         self.dry_run = dry_run
         self.log = log
-        self.report = Report(dry_run=dry_run)
+        self.report = report or Report(dry_run=dry_run)
         self._placeholders = 0
 
     # -- helpers
@@ -412,13 +460,97 @@ class Provisioner:
 
     def run(self) -> Report:
         database_id = self.find_database()
+        db_ids = self.sync_databases(self.access) if self.access else {}
+        collections = self.sync_content(database_id)
         if self.access:
-            self.sync_databases(self.access)
+            owned = {None: list(collections.values())}
+            for conn in self.access.connections:
+                sub = Provisioner(
+                    self.client,
+                    municipal_specs(self.specs, conn),
+                    self.database_name,
+                    self.dry_run,
+                    self.log,
+                    namespace=f"{conn.database_name}/",
+                    report=self.report,
+                )
+                owned[conn] = list(sub.sync_content(db_ids[conn.database_name]).values())
+            self.sync_permissions(owned)
+        self.log(self.report.summary())
+        return self.report
+
+    def sync_content(self, database_id: Any) -> dict[tuple[str, ...], Any]:
+        """Collections, questions and dashboards of the specs over that database."""
         collections = self.sync_collections()
         card_ids = self.sync_cards(database_id, collections)
         self.sync_dashboards(collections, card_ids)
-        self.log(self.report.summary())
-        return self.report
+        return collections
+
+    def sync_groups(self, names: list[str]) -> dict[str, Any]:
+        groups = {
+            g.get("name"): g.get("id") for g in _items(self.client.get("/api/permissions/group"))
+        }
+        ids = {}
+        for name in names:
+            if name in groups:
+                ids[name] = groups[name]
+                continue
+            self._record(Change("create", "group", name, name))
+            ids[name] = (
+                self._placeholder(name)
+                if self.dry_run
+                else self.client.post("/api/permissions/group", {"name": name})["id"]
+            )
+        return ids
+
+    def sync_permissions(self, owned: dict[Connection | None, list[Any]]) -> None:
+        """Collection permissions: each municipal group reads its own collections only; the
+        ministry's group reads the ministry's; "All Users" (every user is in it, and Metabase
+        grants the union of a user's groups) none of the owned collections."""
+        conns = [c for c in owned if c is not None]
+        names = [MINISTRY_GROUP, *(municipal_group(c) for c in conns)]
+        groups = self.sync_groups(names)
+        every = [cid for ids in owned.values() for cid in ids]
+        wanted: dict[Any, dict[Any, str]] = {}
+        wanted[groups[MINISTRY_GROUP]] = {
+            cid: ("read" if cid in owned[None] else "none") for cid in every
+        }
+        for conn in conns:
+            mine = set(owned[conn])
+            wanted[groups[municipal_group(conn)]] = {
+                cid: ("read" if cid in mine else "none") for cid in every
+            }
+        all_users = next(
+            (
+                g.get("id")
+                for g in _items(self.client.get("/api/permissions/group"))
+                if g.get("name") == ALL_USERS_GROUP
+            ),
+            None,
+        )
+        if all_users is not None:
+            wanted[all_users] = dict.fromkeys(every, "none")
+        if any(isinstance(x, str) for g, p in wanted.items() for x in (g, *p)):
+            # a dry run that would create collections or groups: their ids do not exist yet
+            self._record(Change("update", "permissions", "collection-graph", "новые группы"))
+            return
+        graph = self.client.get("/api/collection/graph")
+        current = graph.get("groups") or {}
+        delta: dict[str, dict[str, str]] = {}
+        for gid, perms in wanted.items():
+            now = current.get(str(gid)) or {}
+            diff = {str(c): p for c, p in perms.items() if now.get(str(c)) != p}
+            if diff:
+                delta[str(gid)] = diff
+        if not delta:
+            self.report.unchanged += 1
+            return
+        changed = sorted(delta)
+        self._record(Change("update", "permissions", "collection-graph", f"групп: {len(changed)}"))
+        if not self.dry_run:
+            self.client.put(
+                "/api/collection/graph", {"revision": graph.get("revision"), "groups": delta}
+            )
 
     def find_database(self) -> int:
         databases = _items(self.client.get("/api/database"))
@@ -522,8 +654,9 @@ class Provisioner:
         return None
 
     def sync_cards(self, database_id: int, collections: dict) -> dict[str, Any]:
-        active = _index(_items(self.client.get("/api/card", f="all")), "cards/")
-        archived = _index(_items(self.client.get("/api/card", f="archived")), "cards/")
+        prefix = self.namespace + "cards/"
+        active = _index(_items(self.client.get("/api/card", f="all")), prefix)
+        archived = _index(_items(self.client.get("/api/card", f="archived")), prefix)
         ids: dict[str, Any] = {}
         for key, spec in self.specs.cards.items():
             desired = card_payload(spec, database_id, collections[spec.collection])
@@ -558,8 +691,9 @@ class Provisioner:
         return ids
 
     def sync_dashboards(self, collections: dict, card_ids: dict[str, Any]) -> None:
-        active = _index(_items(self.client.get("/api/dashboard", f="all")), "dashboards/")
-        archived = _index(_items(self.client.get("/api/dashboard", f="archived")), "dashboards/")
+        prefix = self.namespace + "dashboards/"
+        active = _index(_items(self.client.get("/api/dashboard", f="all")), prefix)
+        archived = _index(_items(self.client.get("/api/dashboard", f="archived")), prefix)
         for key, spec in self.specs.dashboards.items():
             header = {
                 "name": spec.name,

@@ -161,6 +161,9 @@ class FakeMetabase:
         self.lock = threading.Lock()
         self.calls: list[tuple[str, str]] = []
         self.auth: list[tuple[str | None, str | None]] = []  # (session, API key) per call
+        self.groups: dict[int, str] = {1: "All Users", 2: "Administrators"}
+        self.graph_revision = 1
+        self.collection_perms: dict[int, dict[int, str]] = {}  # set by PUT; else defaults
         self.databases: dict[int, dict] = {
             1: {"id": 1, "name": "Sample Database", "engine": "h2", "details": {}},
             WAREHOUSE_DB["id"]: {**WAREHOUSE_DB, "details": {"host": "postgres"}},
@@ -199,6 +202,17 @@ class FakeMetabase:
                 else headers.get(SESSION_HEADER) == self.token
             )
             _require(ok, "Unauthenticated", 401)
+            special = {
+                "/api/permissions/group": "permissions_group",
+                "/api/collection/graph": "collection_graph",
+            }
+            if path in special:
+                handler = getattr(self, f"{method.lower()}_{special[path]}", None)
+                _require(handler is not None, f"no such endpoint {method} {path}", 404)
+                if method == "GET":
+                    return handler()
+                _require(isinstance(body, dict), "body must be a JSON map")
+                return handler(body)
             m = re.fullmatch(r"/api/(\w+)(?:/(\d+))?", path)
             _require(m is not None, f"no such endpoint {path}", 404)
             resource, ident = m.group(1), m.group(2)
@@ -221,6 +235,52 @@ class FakeMetabase:
             for d in self.databases.values()
         ]
         return {"data": data, "total": len(data)}
+
+    # -- permission groups and the collection permissions graph
+
+    def get_permissions_group(self):
+        return [{"id": i, "name": n, "member_count": 0} for i, n in self.groups.items()]
+
+    def post_permissions_group(self, body):
+        _require(_non_blank(body.get("name")), "name: value must be a non-blank string")
+        _require(body["name"] not in self.groups.values(), "A group with that name already exists.")
+        gid = self.new_id()
+        self.groups[gid] = body["name"]
+        return {"id": gid, "name": body["name"]}
+
+    def _perm(self, gid: int, cid: int) -> str:
+        """A collection inherits its permissions at creation: All Users may write into the
+        root collection by default, so into every new one; a new group may read nothing."""
+        default = {1: "write", 2: "write"}.get(gid, "none")
+        return self.collection_perms.get(gid, {}).get(cid, default)
+
+    def get_collection_graph(self):
+        return {
+            "revision": self.graph_revision,
+            "groups": {
+                str(g): {str(c): self._perm(g, c) for c in self.collections} for g in self.groups
+            },
+        }
+
+    def put_collection_graph(self, body):
+        _require(
+            body.get("revision") == self.graph_revision,
+            "Looks like someone else edited the permissions",
+            409,
+        )
+        groups = body.get("groups")
+        _require(isinstance(groups, dict), "groups must be a map")
+        for g, perms in groups.items():
+            _require(int(g) in self.groups, f"no such group {g}")
+            _require(int(g) != 2, "You cannot edit permissions for the Administrators group")
+            for c, p in perms.items():
+                _require(int(c) in self.collections, f"no such collection {c}")
+                _require(p in {"read", "write", "none"}, f"invalid permission {p}")
+        for g, perms in groups.items():
+            for c, p in perms.items():
+                self.collection_perms.setdefault(int(g), {})[int(c)] = p
+        self.graph_revision += 1
+        return self.get_collection_graph()
 
     def _check_details(self, details):
         _require(isinstance(details, dict), "details must be a map")
@@ -311,7 +371,7 @@ class FakeMetabase:
         if creating or "dataset_query" in body:
             q = body.get("dataset_query")
             _require(isinstance(q, dict), "dataset_query must be a map")
-            _require(q.get("database") == WAREHOUSE_DB["id"], "dataset_query: unknown database")
+            _require(q.get("database") in self.databases, "dataset_query: unknown database")
             _require(q.get("type") == "native", "only native queries in this stand-in")
             native = q.get("native") or {}
             _require(_non_blank(native.get("query")), "native query must be a non-blank string")
@@ -744,8 +804,64 @@ def test_municipal_databases_are_created_once_and_updated(metabase, tmp_path, mo
             "ssl": False,
         }
     assert [p for m, p in metabase.writes].count("/api/database") == 2
-    # the dashboards stay on the ministry's connection
-    assert {c["dataset_query"]["database"] for c in metabase.cards.values()} == {WAREHOUSE_DB["id"]}
+    # the ministry's dashboards stay on its connection; each municipality gets a copy of
+    # every question and dashboard over its own, in its own collection
+    specs = load_specs()
+    by_key = {prov.key_of(c): c for c in metabase.cards.values()}
+    colls = dict(metabase.collections)
+
+    def top(coll_id):  # the top-level collection a collection is in
+        c = colls[coll_id]
+        return c["location"].strip("/").split("/")[0] if c["location"] != "/" else str(coll_id)
+
+    roots = {c["name"]: str(c["id"]) for c in colls.values() if c["location"] == "/"}
+    assert set(roots) == {
+        ROOT_COLLECTION,
+        f"{ROOT_COLLECTION}: г. Хабаровск",
+        f"{ROOT_COLLECTION}: г. Комсомольск-на-Амуре",
+    }
+    for ns, db_name, root in (
+        ("", "edu_dwh", ROOT_COLLECTION),
+        ("edu_dwh_mun_01/", "edu_dwh_mun_01", f"{ROOT_COLLECTION}: г. Хабаровск"),
+        ("edu_dwh_mun_02/", "edu_dwh_mun_02", f"{ROOT_COLLECTION}: г. Комсомольск-на-Амуре"),
+    ):
+        db_id = dbs[db_name]["id"]
+        for key, spec in specs.cards.items():
+            card = by_key[ns + key]
+            assert card["dataset_query"]["database"] == db_id
+            assert card["dataset_query"]["native"]["query"] == spec.sql
+            assert top(card["collection_id"]) == roots[root]
+        dashes = [
+            d for d in metabase.dashboards.values() if prov.key_of(d).startswith(ns + "dashboards/")
+        ]
+        assert len(dashes) == len(specs.dashboards)
+        for d in dashes:
+            full = metabase.get_dashboard(d["id"])
+            used = {
+                metabase.cards[dc["card_id"]]["dataset_query"]["database"]
+                for dc in full["dashcards"]
+            }
+            assert used == {db_id}
+            for p in full["parameters"]:
+                if p.get("values_source_type") == "card":
+                    source = metabase.cards[p["values_source_config"]["card_id"]]
+                    assert source["dataset_query"]["database"] == db_id
+
+    # collection permissions: each municipal group reads its own tree only, the ministry's
+    # group the ministry's, All Users none of them
+    groups = {n: i for i, n in metabase.groups.items()}
+    readers = {
+        "Министерство: все муниципалитеты": roots[ROOT_COLLECTION],
+        "Муниципалитет 01: г. Хабаровск": roots[f"{ROOT_COLLECTION}: г. Хабаровск"],
+        "Муниципалитет 02: г. Комсомольск-на-Амуре": roots[
+            f"{ROOT_COLLECTION}: г. Комсомольск-на-Амуре"
+        ],
+    }
+    for group, root_id in readers.items():
+        for cid in colls:
+            want = "read" if top(cid) == root_id else "none"
+            assert metabase._perm(groups[group], cid) == want, (group, colls[cid]["name"])
+    assert all(metabase._perm(1, cid) == "none" for cid in colls)
 
     assert run_cli(metabase, "--access", str(access)) == 0
     assert metabase.writes == []  # nothing changed: only reads
