@@ -1021,6 +1021,36 @@ def test_filter_value_cards_have_the_wired_column(marts_dsn):
 
 
 @pytest.mark.slow
+def test_every_card_runs_for_a_municipality(marts_dsn, filter_values):
+    """The municipal copies (same SQL, a municipal connection): every card runs under the
+    row policies, and a municipality's list of municipalities is itself."""
+    code = _scalar(
+        marts_dsn,
+        "select territory_code from marts.dim_territories where territory_level = 'municipality'"
+        " order by 1 limit 1",
+    )
+    role = prov.municipal_name(code)
+    conn = psycopg2.connect(marts_dsn)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(f"set role {role}")
+            for _key, card in sorted(CARDS.items()):
+                cur.execute(render_sql(card.sql))
+                cur.fetchall()
+                values = {t: filter_values[t] for t in card.parameters}
+                cur.execute(render_sql(card.sql, values))
+                cur.fetchall()
+            cur.execute(
+                "select distinct territory_code from marts.indicator_values"
+                " where territory_level = 'municipality'"
+            )
+            assert cur.fetchall() == [(code,)]
+    finally:
+        conn.rollback()
+        conn.close()
+
+
+@pytest.mark.slow
 def test_pipeline_built_every_family(marts_dsn):
     for family, sql in FAMILY_HAS_DATA.items():
         assert _scalar(marts_dsn, sql), family
