@@ -24,8 +24,10 @@ create role edu_dwh_bi_reader nologin;
 create role edu_dwh_ministry nologin in role edu_dwh_bi_reader;
 create role edu_dwh_municipal nologin in role edu_dwh_bi_reader;
 create role metabase_reader login password :'reader_pw' in role edu_dwh_ministry;
--- the pipeline creates one NOLOGIN role per municipality at publication: PostgreSQL 16 lets
--- a CREATEROLE user make roles and add them to a group it administers, nothing more
+-- the pipeline creates one NOLOGIN role per municipality at publication, and `edu-dwh access
+-- login` LOGIN members of them or of the ministry's role: PostgreSQL 16 lets a CREATEROLE user
+-- make roles and add them to groups it administers (without being in them), nothing more
 alter role edu_dwh createrole;
 grant edu_dwh_municipal to edu_dwh with admin option, inherit false, set false;
+grant edu_dwh_ministry to edu_dwh with admin option, inherit false, set false;
 SQL

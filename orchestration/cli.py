@@ -306,6 +306,8 @@ def cmd_access(args) -> int:
     """BI access per municipality (orchestration/row_security.py): list, re-apply, logins."""
     import getpass
 
+    import psycopg2
+
     from ingestion import db
     from orchestration import publication, row_security
 
@@ -342,6 +344,13 @@ def cmd_access(args) -> int:
                 done = row_security.create_login(cur, args.name, group, password)
         except ValueError as exc:
             print(f"ОШИБКА: {exc}", file=sys.stderr)
+            return 2
+        except psycopg2.errors.InsufficientPrivilege as exc:
+            print(
+                f"ОШИБКА: пользователь хранилища не может создать вход ({exc.pgerror or exc})."
+                " Создайте его администратором БД (README, «Access for BI users»)",
+                file=sys.stderr,
+            )
             return 2
         said = "создан" if done == "created" else "обновлён (новый пароль)"
         print(f"Вход {args.name} {said}, роль {group}")

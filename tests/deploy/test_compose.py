@@ -654,10 +654,13 @@ def test_postgres_init_creates_databases_and_roles(tmp_path):
             )
             assert cur.fetchone() == (True, False, False)
             cur.execute(
-                "select m.admin_option, m.inherit_option, m.set_option from pg_auth_members m"
-                " where m.roleid = 'edu_dwh_municipal'::regrole and m.member = 'edu_dwh'::regrole"
+                "select m.roleid::regrole::text, m.admin_option, m.inherit_option, m.set_option"
+                " from pg_auth_members m where m.member = 'edu_dwh'::regrole order by 1"
             )
-            assert cur.fetchone() == (True, False, False)
+            assert cur.fetchall() == [
+                ("edu_dwh_ministry", True, False, False),
+                ("edu_dwh_municipal", True, False, False),
+            ]
         # … which the pipeline, connected as that user, does at publication
         from orchestration import row_security
 
@@ -677,5 +680,11 @@ def test_postgres_init_creates_databases_and_roles(tmp_path):
             )
             assert cur.fetchone() == (True, True, False)
             assert row_security.ensure_roles(cur, [("27", "Тестовый район")], "x") == []
+            # … and `edu-dwh access login`: a municipal login and a ministry login
+            for login, group in (("mb_mun_27", "edu_dwh_mun_27"), ("mb_min", "edu_dwh_ministry")):
+                assert row_security.create_login(cur, login, group, "pw-1") == "created"
+                assert row_security.create_login(cur, login, group, "pw-2") == "updated"
+                cur.execute("select pg_has_role(%s, %s, 'member')", (login, group))
+                assert cur.fetchone() == (True,)
     finally:
         server.cleanup()
