@@ -40,7 +40,7 @@ bench: $(STAMP) ## benchmarks as ratios in one run: COPY ceiling, pandas to_sql,
 bench-national: $(STAMP) ## the whole pipeline on a generated --scale 15 landing (~1 h; EDU_DWH_BENCH_SCALE overrides): phase times, rows/s, peak RSS
 	$(BIN)/python -m bench.national
 
-metabase: $(STAMP) ## provision the dashboards into Metabase (MB_URL, MB_USER, MB_PASSWORD); DRY_RUN=1 to preview
+metabase: $(STAMP) ## provision the dashboards and municipal connections into Metabase (MB_URL, METABASE_API_KEY or MB_USER/MB_PASSWORD, MB_ACCESS_FILE); DRY_RUN=1 to preview
 	$(BIN)/python -m metabase.provision $(if $(DRY_RUN),--dry-run,)
 
 clean: ## remove local state (embedded database, airflow home, reports); keeps .venv

@@ -16,7 +16,18 @@ create database airflow owner airflow;
 -- Metabase's own application database (questions, dashboards, users)
 create role metabase login password :'metabase_pw';
 create database metabase owner metabase;
--- BI users (Metabase's connection to the warehouse) read marts and reference only
+-- BI users (Metabase's connection to the warehouse) read marts and reference only; rows of
+-- the marts by access level (orchestration/row_security.py): the ministry's role sees every
+-- row, a municipal role (edu_dwh_mun_<Код АТЕ>, made by the pipeline from the registry, a
+-- member of edu_dwh_municipal) its municipality, its schools and the region's totals
 create role edu_dwh_bi_reader nologin;
-create role metabase_reader login password :'reader_pw' in role edu_dwh_bi_reader;
+create role edu_dwh_ministry nologin in role edu_dwh_bi_reader;
+create role edu_dwh_municipal nologin in role edu_dwh_bi_reader;
+create role metabase_reader login password :'reader_pw' in role edu_dwh_ministry;
+-- the pipeline creates one NOLOGIN role per municipality at publication, and `edu-dwh access
+-- login` LOGIN members of them or of the ministry's role: PostgreSQL 16 lets a CREATEROLE user
+-- make roles and add them to groups it administers (without being in them), nothing more
+alter role edu_dwh createrole;
+grant edu_dwh_municipal to edu_dwh with admin option, inherit false, set false;
+grant edu_dwh_ministry to edu_dwh with admin option, inherit false, set false;
 SQL

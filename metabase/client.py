@@ -1,8 +1,15 @@
-"""A small client of Metabase's REST API (session login, JSON GET / POST / PUT).
+"""A small client of Metabase's REST API (API key or session login, JSON GET / POST / PUT).
 
 Only the standard library: the provisioner runs from CI or an operator's shell without
-extra packages. Metabase's API is not versioned; the shapes used here are those of the
-image pinned in docker-compose.yml (metabase/metabase:v0.50.x).
+extra packages (why not the `metabase-api` package: metabase/README.md). Metabase's API is
+not versioned; the shapes used here are those of the image pinned in docker-compose.yml
+(metabase/metabase:v0.64.2.2).
+
+Authentication, either:
+- an API key (Admin → Settings → Authentication → API keys; the key acts with its group's
+  permissions): sent as the `X-API-KEY` header on every request, no session is opened;
+- a user's e-mail and password: `POST /api/session` once, its id then sent as the
+  `X-Metabase-Session` header.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ import urllib.request
 from typing import Any
 
 SESSION_HEADER = "X-Metabase-Session"
+API_KEY_HEADER = "X-API-KEY"
 
 
 class MetabaseError(RuntimeError):
@@ -26,9 +34,10 @@ class MetabaseError(RuntimeError):
 
 
 class MetabaseClient:
-    def __init__(self, url: str, timeout: float = 60.0):
+    def __init__(self, url: str, timeout: float = 60.0, api_key: str | None = None):
         self.base = url.rstrip("/")
         self.timeout = timeout
+        self.api_key = api_key or None
         self.session: str | None = None
         self.calls: list[tuple[str, str]] = []  # (method, path) of every request made
 
@@ -55,7 +64,9 @@ class MetabaseClient:
         headers = {"Accept": "application/json"}
         if data is not None:
             headers["Content-Type"] = "application/json; charset=utf-8"
-        if self.session:
+        if self.api_key:
+            headers[API_KEY_HEADER] = self.api_key
+        elif self.session:
             headers[SESSION_HEADER] = self.session
         req = urllib.request.Request(self.base + path, data=data, method=method, headers=headers)
         try:

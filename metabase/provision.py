@@ -1,9 +1,13 @@
-"""Create or update the Metabase collection, questions and dashboards from metabase/*.yml.
+"""Create or update the Metabase collection, questions and dashboards from metabase/*.yml,
+and the warehouse connections of the municipal BI roles.
 
-    python -m metabase.provision --url http://localhost:3000 --user admin@example.org \
-        --password … [--database-name edu_dwh] [--dry-run]
+    python -m metabase.provision --url http://localhost:3000 --api-key … \
+        [--database-name edu_dwh] [--access metabase-access.yml] [--dry-run]
+    python -m metabase.provision --url … --user admin@example.org --password … …
 
-(or MB_URL / MB_USER / MB_PASSWORD / MB_DATABASE_NAME in the environment).
+(or MB_URL / METABASE_API_KEY / MB_USER / MB_PASSWORD / MB_DATABASE_NAME / MB_ACCESS_FILE in
+the environment). An API key is used when given (header X-API-KEY, no session); else the
+user logs in (POST /api/session).
 
 Everything lives in one collection the tool owns, «Мониторинг качества образования», and its
 sub-collections. Each card, dashboard and collection carries its key in its description as
@@ -14,10 +18,23 @@ running twice is a no-op. Objects carrying a key that no longer has a file are a
 an owned object archived by hand is brought back.
 ``--dry-run`` prints the plan and writes nothing.
 
-REST endpoints (Metabase v0.50): POST /api/session; GET /api/database; GET, POST, PUT
-/api/collection[/:id]; GET /api/card?f=all|archived, POST /api/card, PUT /api/card/:id;
-GET /api/dashboard?f=all|archived, GET /api/dashboard/:id, POST /api/dashboard,
-PUT /api/dashboard/:id (with ``dashcards`` and ``parameters``).
+With ``--access FILE`` (the municipal logins: metabase/README.md, "Access per
+municipality"), per municipality: a Metabase database named like its role
+(``edu_dwh_mun_<Код АТЕ>``), connecting as its login, whose password is read from the
+environment variable the file names (never from the file) — created, or updated when host,
+port, database or user differ; a copy of every question and dashboard over that database in
+its own collection «Мониторинг качества образования: <municipality>» (keys under
+``edu_dwh_mun_<code>/``); a group «Муниципалитет <code>: <name>» reading that collection
+only. The group «Министерство: все муниципалитеты» reads the ministry's collection, and
+"All Users" none of the owned collections (GET, PUT /api/collection/graph; GET, POST
+/api/permissions/group).
+
+REST endpoints (checked against Metabase v0.64, the image pinned in docker-compose.yml):
+POST /api/session (password login only); GET, POST /api/database, PUT /api/database/:id;
+GET, POST, PUT /api/collection[/:id]; GET /api/card?f=all|archived, POST /api/card,
+PUT /api/card/:id; GET /api/dashboard?f=all|archived, GET /api/dashboard/:id,
+POST /api/dashboard, PUT /api/dashboard/:id (with ``dashcards`` and ``parameters``: the
+``POST /api/dashboard/:id/cards`` of older releases no longer exists).
 """
 
 from __future__ import annotations
@@ -29,12 +46,15 @@ import re
 import sys
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from metabase.client import MetabaseClient, MetabaseError
 from metabase.specs import (
+    ROOT_COLLECTION,
     SPEC_DIR,
     TEMPLATE_TAGS,
     CardSpec,
@@ -77,6 +97,106 @@ def tag_id(card_key: str, tag: str) -> str:
 def parameter_id(dashboard_key: str, slug: str) -> str:
     """Stable dashboard-parameter id (8 hex characters, like the ones Metabase makes)."""
     return hashlib.sha1(f"{dashboard_key}#{slug}".encode()).hexdigest()[:8]
+
+
+# ------------------------------------------------------------------------------ access file
+
+MUNICIPAL_PREFIX = "edu_dwh_mun_"  # = orchestration/row_security.py (its roles' names)
+
+
+def municipal_name(code: str) -> str:
+    """The municipal role's name for a Код АТЕ, as orchestration/row_security.role_name."""
+    return MUNICIPAL_PREFIX + re.sub(r"[^a-z0-9_]", "_", code.strip().lower())
+
+
+@dataclass(frozen=True)
+class Connection:
+    code: str  # Код АТЕ
+    name: str  # the municipality (Russian)
+    user: str  # its warehouse login (a member of edu_dwh_mun_<code>)
+    password_env: str  # the environment variable holding that login's password
+
+    @property
+    def database_name(self) -> str:
+        return municipal_name(self.code)
+
+
+@dataclass(frozen=True)
+class Access:
+    host: str
+    port: int
+    dbname: str
+    connections: tuple[Connection, ...]
+
+
+def load_access(path: Path) -> Access:
+    """The municipal connections file (YAML; kept beside .env, not in the repository)."""
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise SpecError(f"{path}: {exc}") from None
+    problems = []
+    wh = data.get("warehouse") if isinstance(data, dict) else None
+    if not isinstance(wh, dict) or not all(wh.get(k) for k in ("host", "dbname")):
+        problems.append(f"{path}: warehouse needs host and dbname (port: default 5432)")
+        wh = {}
+    connections = []
+    for i, c in enumerate((data.get("connections") if isinstance(data, dict) else None) or []):
+        if not isinstance(c, dict):
+            problems.append(f"{path}: connections[{i}] must be a map")
+            continue
+        if "password" in c:
+            problems.append(f"{path}: connections[{i}]: no password in the file (password_env)")
+            continue
+        missing = [k for k in ("code", "name", "user", "password_env") if not c.get(k)]
+        if missing:
+            problems.append(f"{path}: connections[{i}] lacks {', '.join(missing)}")
+            continue
+        connections.append(Connection(str(c["code"]), c["name"], c["user"], c["password_env"]))
+    codes = [c.code for c in connections]
+    if len(set(codes)) != len(codes):
+        problems.append(f"{path}: a municipality is listed twice")
+    if problems:
+        raise SpecError("\n".join(problems))
+    port = int(wh.get("port") or 5432)
+    return Access(wh.get("host", ""), port, wh.get("dbname", ""), tuple(connections))
+
+
+MINISTRY_GROUP = "Министерство: все муниципалитеты"
+ALL_USERS_GROUP = "All Users"  # Metabase's own group of every user (id 1)
+
+
+def municipal_group(conn: Connection) -> str:
+    return f"Муниципалитет {conn.code}: {conn.name}"
+
+
+def municipal_specs(specs: Specs, conn: Connection) -> Specs:
+    """The same questions and dashboards for one municipality: keys under
+    ``edu_dwh_mun_<code>/``, in its own top-level collection (so its group's permission is
+    independent of the ministry's), run over its own connection (row-level security)."""
+    prefix = f"{conn.database_name}/"
+    root = f"{ROOT_COLLECTION}: {conn.name}"
+
+    def coll(path: tuple[str, ...]) -> tuple[str, ...]:
+        return (root, *path[1:])
+
+    cards = {
+        prefix + k: replace(c, key=prefix + k, collection=coll(c.collection))
+        for k, c in specs.cards.items()
+    }
+    dashboards = {}
+    for k, d in specs.dashboards.items():
+        dashboards[prefix + k] = replace(
+            d,
+            key=prefix + k,
+            collection=coll(d.collection),
+            cards=tuple(replace(dc, card=prefix + dc.card) for dc in d.cards),
+            filters=tuple(
+                replace(f, values_card=prefix + f.values_card) if f.values_card else f
+                for f in d.filters
+            ),
+        )
+    return Specs(cards, dashboards)
 
 
 # ------------------------------------------------------------------------------ payloads
@@ -258,7 +378,14 @@ class Change:
             "archive": "- в архив",
             "unarchive": "~ вернуть из архива",
         }[self.action]
-        kind = {"collection": "коллекцию", "card": "вопрос", "dashboard": "дашборд"}[self.kind]
+        kind = {
+            "collection": "коллекцию",
+            "card": "вопрос",
+            "dashboard": "дашборд",
+            "database": "подключение",
+            "group": "группу",
+            "permissions": "права на коллекции",
+        }[self.kind]
         extra = f" (поля: {', '.join(self.fields)})" if self.fields else ""
         return f"{verb} {kind} {self.key} «{self.name}»{extra}"
 
@@ -305,13 +432,18 @@ class Provisioner:
         database_name: str = DEFAULT_DATABASE_NAME,
         dry_run: bool = False,
         log: Callable[[str], None] = print,
+        access: Access | None = None,
+        namespace: str = "",
+        report: Report | None = None,
     ):
         self.client = client
         self.specs = specs
         self.database_name = database_name
+        self.access = access
+        self.namespace = namespace  # key prefix of a municipality's copies ("" = ministry)
         self.dry_run = dry_run
         self.log = log
-        self.report = Report(dry_run=dry_run)
+        self.report = report or Report(dry_run=dry_run)
         self._placeholders = 0
 
     # -- helpers
@@ -328,11 +460,97 @@ class Provisioner:
 
     def run(self) -> Report:
         database_id = self.find_database()
+        db_ids = self.sync_databases(self.access) if self.access else {}
+        collections = self.sync_content(database_id)
+        if self.access:
+            owned = {None: list(collections.values())}
+            for conn in self.access.connections:
+                sub = Provisioner(
+                    self.client,
+                    municipal_specs(self.specs, conn),
+                    self.database_name,
+                    self.dry_run,
+                    self.log,
+                    namespace=f"{conn.database_name}/",
+                    report=self.report,
+                )
+                owned[conn] = list(sub.sync_content(db_ids[conn.database_name]).values())
+            self.sync_permissions(owned)
+        self.log(self.report.summary())
+        return self.report
+
+    def sync_content(self, database_id: Any) -> dict[tuple[str, ...], Any]:
+        """Collections, questions and dashboards of the specs over that database."""
         collections = self.sync_collections()
         card_ids = self.sync_cards(database_id, collections)
         self.sync_dashboards(collections, card_ids)
-        self.log(self.report.summary())
-        return self.report
+        return collections
+
+    def sync_groups(self, names: list[str]) -> dict[str, Any]:
+        groups = {
+            g.get("name"): g.get("id") for g in _items(self.client.get("/api/permissions/group"))
+        }
+        ids = {}
+        for name in names:
+            if name in groups:
+                ids[name] = groups[name]
+                continue
+            self._record(Change("create", "group", name, name))
+            ids[name] = (
+                self._placeholder(name)
+                if self.dry_run
+                else self.client.post("/api/permissions/group", {"name": name})["id"]
+            )
+        return ids
+
+    def sync_permissions(self, owned: dict[Connection | None, list[Any]]) -> None:
+        """Collection permissions: each municipal group reads its own collections only; the
+        ministry's group reads the ministry's; "All Users" (every user is in it, and Metabase
+        grants the union of a user's groups) none of the owned collections."""
+        conns = [c for c in owned if c is not None]
+        names = [MINISTRY_GROUP, *(municipal_group(c) for c in conns)]
+        groups = self.sync_groups(names)
+        every = [cid for ids in owned.values() for cid in ids]
+        wanted: dict[Any, dict[Any, str]] = {}
+        wanted[groups[MINISTRY_GROUP]] = {
+            cid: ("read" if cid in owned[None] else "none") for cid in every
+        }
+        for conn in conns:
+            mine = set(owned[conn])
+            wanted[groups[municipal_group(conn)]] = {
+                cid: ("read" if cid in mine else "none") for cid in every
+            }
+        all_users = next(
+            (
+                g.get("id")
+                for g in _items(self.client.get("/api/permissions/group"))
+                if g.get("name") == ALL_USERS_GROUP
+            ),
+            None,
+        )
+        if all_users is not None:
+            wanted[all_users] = dict.fromkeys(every, "none")
+        if any(isinstance(x, str) for g, p in wanted.items() for x in (g, *p)):
+            # a dry run that would create collections or groups: their ids do not exist yet
+            self._record(Change("update", "permissions", "collection-graph", "новые группы"))
+            return
+        graph = self.client.get("/api/collection/graph")
+        current = graph.get("groups") or {}
+        delta: dict[str, dict[str, str]] = {}
+        for gid, perms in wanted.items():
+            now = current.get(str(gid)) or {}
+            diff = {str(c): p for c, p in perms.items() if now.get(str(c)) != p}
+            if diff:
+                delta[str(gid)] = diff
+        if not delta:
+            self.report.unchanged += 1
+            return
+        changed = sorted(delta)
+        self._record(Change("update", "permissions", "collection-graph", f"групп: {len(changed)}"))
+        if not self.dry_run:
+            self.client.put(
+                "/api/collection/graph", {"revision": graph.get("revision"), "groups": delta}
+            )
 
     def find_database(self) -> int:
         databases = _items(self.client.get("/api/database"))
@@ -347,6 +565,45 @@ class Provisioner:
             f"в Metabase нет базы данных «{self.database_name}» (есть: {names}); подключите"
             " хранилище (Admin → Databases) или укажите --database-name",
         )
+
+    def sync_databases(self, access: Access) -> dict[str, Any]:
+        """One Metabase database per municipal role, connecting as its login."""
+        current = {d.get("name"): d for d in _items(self.client.get("/api/database"))}
+        ids: dict[str, Any] = {}
+        for conn in access.connections:
+            name = conn.database_name
+            wanted = {"host": access.host, "port": access.port, "dbname": access.dbname}
+            wanted["user"] = conn.user
+            obj = current.get(name)
+            if obj is not None and matches(wanted, obj.get("details") or {}):
+                ids[name] = obj["id"]
+                self.report.unchanged += 1
+                continue
+            password = os.environ.get(conn.password_env, "")
+            if not password:
+                raise MetabaseError(
+                    "POST" if obj is None else "PUT",
+                    "/api/database",
+                    0,
+                    f"нет пароля входа {conn.user} ({conn.name}): задайте переменную"
+                    f" окружения {conn.password_env}",
+                )
+            details = {**wanted, "password": password, "ssl": False}
+            label = f"{conn.code} {conn.name}"
+            if obj is None:
+                self._record(Change("create", "database", name, label))
+                if self.dry_run:
+                    ids[name] = self._placeholder(name)
+                    continue
+                body = {"name": name, "engine": "postgres", "details": details}
+                ids[name] = self.client.post("/api/database", body)["id"]
+            else:
+                fields = [f"details.{k}" for k in changed_fields(wanted, obj.get("details") or {})]
+                self._record(Change("update", "database", name, label, fields))
+                ids[name] = obj["id"]
+                if not self.dry_run:
+                    self.client.put(f"/api/database/{obj['id']}", {"details": details})
+        return ids
 
     def sync_collections(self) -> dict[tuple[str, ...], Any]:
         current = [
@@ -397,8 +654,9 @@ class Provisioner:
         return None
 
     def sync_cards(self, database_id: int, collections: dict) -> dict[str, Any]:
-        active = _index(_items(self.client.get("/api/card", f="all")), "cards/")
-        archived = _index(_items(self.client.get("/api/card", f="archived")), "cards/")
+        prefix = self.namespace + "cards/"
+        active = _index(_items(self.client.get("/api/card", f="all")), prefix)
+        archived = _index(_items(self.client.get("/api/card", f="archived")), prefix)
         ids: dict[str, Any] = {}
         for key, spec in self.specs.cards.items():
             desired = card_payload(spec, database_id, collections[spec.collection])
@@ -433,8 +691,9 @@ class Provisioner:
         return ids
 
     def sync_dashboards(self, collections: dict, card_ids: dict[str, Any]) -> None:
-        active = _index(_items(self.client.get("/api/dashboard", f="all")), "dashboards/")
-        archived = _index(_items(self.client.get("/api/dashboard", f="archived")), "dashboards/")
+        prefix = self.namespace + "dashboards/"
+        active = _index(_items(self.client.get("/api/dashboard", f="all")), prefix)
+        archived = _index(_items(self.client.get("/api/dashboard", f="archived")), prefix)
         for key, spec in self.specs.dashboards.items():
             header = {
                 "name": spec.name,
@@ -499,9 +758,11 @@ def provision(
     database_name: str = DEFAULT_DATABASE_NAME,
     dry_run: bool = False,
     log: Callable[[str], None] = print,
+    access: Access | None = None,
 ) -> Report:
-    """Bring Metabase in line with the card and dashboard files (client already logged in)."""
-    return Provisioner(client, specs or load_specs(), database_name, dry_run, log).run()
+    """Bring Metabase in line with the card and dashboard files and the municipal
+    connections (client already authenticated)."""
+    return Provisioner(client, specs or load_specs(), database_name, dry_run, log, access).run()
 
 
 # ------------------------------------------------------------------------------ CLI
@@ -513,6 +774,11 @@ def main(argv: list[str] | None = None) -> int:
         description="Create or update the Metabase questions and dashboards of edu-dwh.",
     )
     parser.add_argument("--url", default=os.environ.get("MB_URL"), help="Metabase URL (MB_URL)")
+    parser.add_argument(
+        "--api-key",
+        default=os.environ.get("METABASE_API_KEY"),
+        help="API key of an admin group (METABASE_API_KEY); replaces --user/--password",
+    )
     parser.add_argument("--user", default=os.environ.get("MB_USER"), help="login (MB_USER)")
     parser.add_argument(
         "--password", default=os.environ.get("MB_PASSWORD"), help="password (MB_PASSWORD)"
@@ -522,21 +788,34 @@ def main(argv: list[str] | None = None) -> int:
         default=os.environ.get("MB_DATABASE_NAME", DEFAULT_DATABASE_NAME),
         help="name of the warehouse database in Metabase (MB_DATABASE_NAME; default %(default)s)",
     )
+    parser.add_argument(
+        "--access",
+        type=Path,
+        default=os.environ.get("MB_ACCESS_FILE") or None,
+        help="municipal connections file (MB_ACCESS_FILE; metabase/README.md)",
+    )
     parser.add_argument("--dry-run", action="store_true", help="print the plan, write nothing")
     parser.add_argument("--specs", type=Path, default=SPEC_DIR, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    missing = [n for n in ("url", "user", "password") if not getattr(args, n)]
+    needed = ("url",) if args.api_key else ("url", "user", "password")
+    missing = [n for n in needed if not getattr(args, n)]
     if missing:
-        parser.error("missing " + ", ".join(f"--{n} (or MB_{n.upper()})" for n in missing))
+        parser.error(
+            "missing "
+            + ", ".join(f"--{n} (or MB_{n.upper()})" for n in missing)
+            + ("" if args.api_key else "; or give --api-key (METABASE_API_KEY)")
+        )
     try:
         specs = load_specs(args.specs)
+        access = load_access(args.access) if args.access else None
     except SpecError as exc:
         print(exc, file=sys.stderr)
         return 1
-    client = MetabaseClient(args.url)
+    client = MetabaseClient(args.url, api_key=args.api_key)
     try:
-        client.login(args.user, args.password)
-        provision(client, specs, args.database_name, args.dry_run)
+        if not args.api_key:
+            client.login(args.user, args.password)
+        provision(client, specs, args.database_name, args.dry_run, access=access)
     except MetabaseError as exc:
         print(f"Ошибка Metabase: {exc}", file=sys.stderr)
         return 1

@@ -1,5 +1,5 @@
 """`edu-dwh` command line: run, loads, withdraw, generate, demo, templates, summary, report,
-explain.
+explain, access.
 
 Exit codes of `run`: 0 published; 1 a blocking check or dbt failed (nothing published, the
 previous marts stay); 3 published, but some files were rejected; 4 the warehouse is busy
@@ -306,6 +306,68 @@ def cmd_templates(args) -> int:
     return 0
 
 
+def cmd_access(args) -> int:
+    """BI access per municipality (orchestration/row_security.py): list, re-apply, logins."""
+    import getpass
+
+    import psycopg2
+
+    from ingestion import db
+    from orchestration import publication, row_security
+
+    if args.action == "apply":
+        publication.grant_bi_access()
+        print("Права BI и политики строк применены к опубликованным витринам")
+        return 0
+    if args.action == "login":
+        if not args.name or bool(args.municipality) == bool(args.ministry):
+            print(
+                "ОШИБКА: укажите имя входа и либо --municipality КОД, либо --ministry",
+                file=sys.stderr,
+            )
+            return 2
+        group = (
+            row_security.MINISTRY_ROLE
+            if args.ministry
+            else row_security.role_name(args.municipality)
+        )
+        if not row_security.LOGIN_RE.match(args.name):
+            print(
+                f"ОШИБКА: имя входа «{args.name}»: латиница в нижнем регистре, цифры и _",
+                file=sys.stderr,
+            )
+            return 2
+        try:  # never an argument: it would stay in the shell's history
+            password = os.environ.get("EDU_DWH_LOGIN_PASSWORD") or getpass.getpass(
+                f"Пароль для {args.name}: "
+            )
+        except EOFError:
+            password = ""
+        try:
+            with db.transaction() as conn, conn.cursor() as cur:
+                done = row_security.create_login(cur, args.name, group, password)
+        except ValueError as exc:
+            print(f"ОШИБКА: {exc}", file=sys.stderr)
+            return 2
+        except psycopg2.errors.InsufficientPrivilege as exc:
+            print(
+                f"ОШИБКА: пользователь хранилища не может создать вход ({exc.pgerror or exc})."
+                " Создайте его администратором БД (README, «Access for BI users»)",
+                file=sys.stderr,
+            )
+            return 2
+        said = "создан" if done == "created" else "обновлён (новый пароль)"
+        print(f"Вход {args.name} {said}, роль {group}")
+        return 0
+    with db.transaction() as conn, conn.cursor() as cur:
+        rows = row_security.access_table(cur)
+    print("роль | Код АТЕ | муниципалитет | входы")
+    for role, code, name, exists, logins in rows:
+        who = ", ".join(logins) if logins else "—"
+        print(f"{role} | {code} | {name} | {who if exists else 'роль не создана'}")
+    return 0
+
+
 def cmd_summary(args) -> int:
     from reporting.summary import print_summary
 
@@ -382,6 +444,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--breakdown", help="breakdown_key (GIA-09 level, VPR-03 kind, …)")
     p.add_argument("--html", type=Path, help="also write the card as an HTML page here")
     p.set_defaults(func=cmd_explain)
+
+    p = sub.add_parser(
+        "access", help="BI access per municipality: list roles and logins, re-apply, add a login"
+    )
+    p.add_argument("action", choices=("list", "apply", "login"), nargs="?", default="list")
+    p.add_argument("name", nargs="?", help="login: the new login's name")
+    p.add_argument("--municipality", help="login: Код АТЕ of the municipality it sees")
+    p.add_argument("--ministry", action="store_true", help="login: sees everything")
+    p.set_defaults(func=cmd_access)
 
     p = sub.add_parser("summary", help="print the Russian summary of the published marts")
     p.set_defaults(func=cmd_summary)

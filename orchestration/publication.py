@@ -12,8 +12,10 @@ every model and every test of it passed, switched in in one transaction.
 Grants are part of the build and of the switch, never a later step a failure could skip:
 dbt's `grants:` config (dbt_project.yml) gives the BI role `select` on every mart and seed
 as it builds them, and the switch transaction itself grants `usage` on the schemas it makes
-public. Until then a shadow schema is closed to BI (no `usage`), so an unpublished or failed
-build can never be read by BI users or shown by Metabase. A failed build leaves the published
+public and applies the row-level security of every mart (orchestration/row_security.py: a
+municipal login sees the region, its municipality and its schools only). Until then a shadow
+schema is closed to BI (no `usage`), so an unpublished or failed build can never be read by
+BI users or shown by Metabase. A failed build leaves the published
 schemas as they were (same tables, same rows, same grants); its shadow schemas are kept for
 inspection until the next run's build starts.
 """
@@ -23,7 +25,7 @@ from __future__ import annotations
 import time
 
 from ingestion import db
-from orchestration import incremental, run_control
+from orchestration import incremental, row_security, run_control
 
 BUILT_SCHEMAS = ("staging", "intermediate", "marts", "reference")  # what dbt writes
 BI_SCHEMAS = ("marts", "reference")  # what BI users may read
@@ -94,6 +96,8 @@ def swap(run_id: int, message: str) -> None:
         for schema in retired:
             cur.execute(f"drop schema {schema} cascade")
         _grant(cur, grantee)
+        # the rebuilt marts get their row policies before the commit makes them readable
+        row_security.apply(cur, grantee)
         incremental.mark_published(cur, run_id)
         run_control.finish_run(run_id, "published", message, cur=cur)
     print(f"Витрины опубликованы (переключение за {time.monotonic() - t0:.1f} с)", flush=True)
@@ -116,3 +120,4 @@ def grant_bi_access() -> None:
     grantee = db.ensure_bi_role()
     with db.transaction() as conn, conn.cursor() as cur:
         _grant(cur, grantee)
+        row_security.apply(cur, grantee)

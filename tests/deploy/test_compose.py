@@ -381,7 +381,7 @@ def test_metabase_pinned_with_encryption_key():
 def test_metabase_reader_has_its_own_password():
     script = (REPO_ROOT / "docker" / "postgres-init.sh").read_text()
     reader = next(line for line in script.splitlines() if "create role metabase_reader" in line)
-    assert ":'reader_pw'" in reader and "edu_dwh_bi_reader" in reader
+    assert ":'reader_pw'" in reader and "edu_dwh_ministry" in reader
     assert 'reader_pw="${METABASE_READER_PASSWORD:?}"' in script
     pg_env = services()["postgres"]["environment"]
     assert pg_env["METABASE_READER_PASSWORD"] == "${METABASE_READER_PASSWORD:?set in .env}"
@@ -638,12 +638,53 @@ def test_postgres_init_creates_databases_and_roles(tmp_path):
                 "select r.rolname, r.rolcanlogin, array(select b.rolname from pg_auth_members m"
                 " join pg_roles b on b.oid = m.roleid where m.member = r.oid)"
                 " from pg_roles r where rolname in ('metabase_reader', 'edu_dwh_bi_reader',"
-                " 'postgres') order by 1"
+                " 'edu_dwh_ministry', 'edu_dwh_municipal', 'postgres') order by 1"
             )
             assert cur.fetchall() == [
                 ("edu_dwh_bi_reader", False, []),
-                ("metabase_reader", True, ["edu_dwh_bi_reader"]),
+                ("edu_dwh_ministry", False, ["edu_dwh_bi_reader"]),
+                ("edu_dwh_municipal", False, ["edu_dwh_bi_reader"]),
+                ("metabase_reader", True, ["edu_dwh_ministry"]),
                 ("postgres", True, []),
             ]
+            # the warehouse user may create the municipal roles, and nothing more
+            cur.execute(
+                "select rolcreaterole, rolsuper, rolcreatedb from pg_roles"
+                " where rolname = 'edu_dwh'"
+            )
+            assert cur.fetchone() == (True, False, False)
+            cur.execute(
+                "select m.roleid::regrole::text, m.admin_option, m.inherit_option, m.set_option"
+                " from pg_auth_members m where m.member = 'edu_dwh'::regrole order by 1"
+            )
+            assert cur.fetchall() == [
+                ("edu_dwh_ministry", True, False, False),
+                ("edu_dwh_municipal", True, False, False),
+            ]
+        # … which the pipeline, connected as that user, does at publication
+        from orchestration import row_security
+
+        with (
+            psycopg2.connect(
+                uri, user="edu_dwh", password=passwords["EDU_DWH_DB_PASSWORD"], dbname="edu_dwh"
+            ) as conn,
+            conn.cursor() as cur,
+        ):
+            cur.execute("select current_user, pg_has_role('edu_dwh_municipal', 'usage')")
+            assert cur.fetchone() == ("edu_dwh", False)  # administers the group, is not in it
+            assert row_security.ensure_roles(cur, [("27", "Тестовый район")], "x") == []
+            cur.execute(
+                "select pg_has_role('edu_dwh_mun_27', 'edu_dwh_municipal', 'member'),"
+                " pg_has_role('edu_dwh_mun_27', 'edu_dwh_bi_reader', 'member'),"
+                " (select rolcanlogin from pg_roles where rolname = 'edu_dwh_mun_27')"
+            )
+            assert cur.fetchone() == (True, True, False)
+            assert row_security.ensure_roles(cur, [("27", "Тестовый район")], "x") == []
+            # … and `edu-dwh access login`: a municipal login and a ministry login
+            for login, group in (("mb_mun_27", "edu_dwh_mun_27"), ("mb_min", "edu_dwh_ministry")):
+                assert row_security.create_login(cur, login, group, "pw-1") == "created"
+                assert row_security.create_login(cur, login, group, "pw-2") == "updated"
+                cur.execute("select pg_has_role(%s, %s, 'member')", (login, group))
+                assert cur.fetchone() == (True,)
     finally:
         server.cleanup()

@@ -1,8 +1,8 @@
 """Dashboards as code (metabase/): the files, the provisioner, and every card's SQL for real.
 
-(a) A local stand-in for Metabase v0.50 (http.server on 127.0.0.1, in-memory store) serves
-    just the documented endpoints the provisioner uses, checks the session header and
-    validates required fields the way the API schemas do. Provisioning twice must create
+(a) A local stand-in for Metabase v0.64 (http.server on 127.0.0.1, in-memory store) serves
+    just the documented endpoints the provisioner uses, checks the session header or the
+    API key and validates required fields the way the API schemas do. Provisioning twice must create
     everything once and then change nothing; --dry-run must write nothing.
 (b) Every card's SQL runs against marts built by the real pipeline (synthetic region of
     every source → ingestion → dbt build → grants), as the BI role that may read only
@@ -26,7 +26,7 @@ import psycopg2
 import pytest
 
 from metabase import provision as prov
-from metabase.client import SESSION_HEADER, MetabaseClient
+from metabase.client import API_KEY_HEADER, SESSION_HEADER, MetabaseClient
 from metabase.specs import (
     GRID_WIDTH,
     ROOT_COLLECTION,
@@ -40,6 +40,7 @@ from metabase.specs import (
 from tests.fixtures.pg import create_database, warehouse_env
 
 USER, PASSWORD = "admin@example.org", "s3cret-pass"
+API_KEY = "mb_Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MA=="
 WAREHOUSE_DB = {"id": 2, "name": "edu_dwh", "engine": "postgres"}
 
 DASHBOARD_TITLES = {
@@ -153,12 +154,20 @@ def _check_parameters(params) -> None:
 
 
 class FakeMetabase:
-    """In-memory Metabase v0.50 with the endpoints the provisioner uses."""
+    """In-memory Metabase v0.64 with the endpoints the provisioner uses."""
 
     def __init__(self):
         self.token = str(uuid.uuid4())
         self.lock = threading.Lock()
         self.calls: list[tuple[str, str]] = []
+        self.auth: list[tuple[str | None, str | None]] = []  # (session, API key) per call
+        self.groups: dict[int, str] = {1: "All Users", 2: "Administrators"}
+        self.graph_revision = 1
+        self.collection_perms: dict[int, dict[int, str]] = {}  # set by PUT; else defaults
+        self.databases: dict[int, dict] = {
+            1: {"id": 1, "name": "Sample Database", "engine": "h2", "details": {}},
+            WAREHOUSE_DB["id"]: {**WAREHOUSE_DB, "details": {"host": "postgres"}},
+        }
         self.collections: dict[int, dict] = {}
         self.cards: dict[int, dict] = {}
         self.dashboards: dict[int, dict] = {}
@@ -180,12 +189,30 @@ class FakeMetabase:
         path, query = url.path.rstrip("/"), {k: v[0] for k, v in parse_qs(url.query).items()}
         with self.lock:
             self.calls.append((method, raw_path))
+            self.auth.append((headers.get(SESSION_HEADER), headers.get(API_KEY_HEADER)))
             if (method, path) == ("POST", "/api/session"):
                 _require(isinstance(body, dict), "body must be a map")
                 ok = body.get("username") == USER and body.get("password") == PASSWORD
                 _require(ok, "Password did not match stored password.", 401)
                 return {"id": self.token}
-            _require(headers.get(SESSION_HEADER) == self.token, "Unauthenticated", 401)
+            by_key = headers.get(API_KEY_HEADER) is not None
+            ok = (
+                headers.get(API_KEY_HEADER) == API_KEY
+                if by_key
+                else headers.get(SESSION_HEADER) == self.token
+            )
+            _require(ok, "Unauthenticated", 401)
+            special = {
+                "/api/permissions/group": "permissions_group",
+                "/api/collection/graph": "collection_graph",
+            }
+            if path in special:
+                handler = getattr(self, f"{method.lower()}_{special[path]}", None)
+                _require(handler is not None, f"no such endpoint {method} {path}", 404)
+                if method == "GET":
+                    return handler()
+                _require(isinstance(body, dict), "body must be a JSON map")
+                return handler(body)
             m = re.fullmatch(r"/api/(\w+)(?:/(\d+))?", path)
             _require(m is not None, f"no such endpoint {path}", 404)
             resource, ident = m.group(1), m.group(2)
@@ -200,8 +227,87 @@ class FakeMetabase:
     # -- databases
 
     def get_database(self):
-        sample = {"id": 1, "name": "Sample Database", "engine": "h2"}
-        return {"data": [sample, WAREHOUSE_DB], "total": 2}
+        # details as Metabase shows them to an admin: the password masked
+        data = [
+            {**d, "details": {**d["details"], "password": "**MetabasePass**"}}
+            if "password" in d["details"]
+            else copy.deepcopy(d)
+            for d in self.databases.values()
+        ]
+        return {"data": data, "total": len(data)}
+
+    # -- permission groups and the collection permissions graph
+
+    def get_permissions_group(self):
+        return [{"id": i, "name": n, "member_count": 0} for i, n in self.groups.items()]
+
+    def post_permissions_group(self, body):
+        _require(_non_blank(body.get("name")), "name: value must be a non-blank string")
+        _require(body["name"] not in self.groups.values(), "A group with that name already exists.")
+        gid = self.new_id()
+        self.groups[gid] = body["name"]
+        return {"id": gid, "name": body["name"]}
+
+    def _perm(self, gid: int, cid: int) -> str:
+        """A collection inherits its permissions at creation: All Users may write into the
+        root collection by default, so into every new one; a new group may read nothing."""
+        default = {1: "write", 2: "write"}.get(gid, "none")
+        return self.collection_perms.get(gid, {}).get(cid, default)
+
+    def get_collection_graph(self):
+        return {
+            "revision": self.graph_revision,
+            "groups": {
+                str(g): {str(c): self._perm(g, c) for c in self.collections} for g in self.groups
+            },
+        }
+
+    def put_collection_graph(self, body):
+        _require(
+            body.get("revision") == self.graph_revision,
+            "Looks like someone else edited the permissions",
+            409,
+        )
+        groups = body.get("groups")
+        _require(isinstance(groups, dict), "groups must be a map")
+        for g, perms in groups.items():
+            _require(int(g) in self.groups, f"no such group {g}")
+            _require(int(g) != 2, "You cannot edit permissions for the Administrators group")
+            for c, p in perms.items():
+                _require(int(c) in self.collections, f"no such collection {c}")
+                _require(p in {"read", "write", "none"}, f"invalid permission {p}")
+        for g, perms in groups.items():
+            for c, p in perms.items():
+                self.collection_perms.setdefault(int(g), {})[int(c)] = p
+        self.graph_revision += 1
+        return self.get_collection_graph()
+
+    def _check_details(self, details):
+        _require(isinstance(details, dict), "details must be a map")
+        for k in ("host", "dbname", "user", "password"):
+            _require(_non_blank(details.get(k)), f"details.{k}: value must be a non-blank string")
+        _require(_pos_int(details.get("port")), "details.port must be a positive integer")
+
+    def post_database(self, body):
+        _require(_non_blank(body.get("name")), "name: value must be a non-blank string")
+        _require(body.get("engine") == "postgres", "engine: value must be a valid database engine")
+        self._check_details(body.get("details"))
+        _require(all(d["name"] != body["name"] for d in self.databases.values()), "duplicate name")
+        did = self.new_id()
+        self.databases[did] = {
+            "id": did,
+            "name": body["name"],
+            "engine": body["engine"],
+            "details": copy.deepcopy(body["details"]),
+        }
+        return self.databases[did]
+
+    def put_database(self, ident, body):
+        _require(ident in self.databases, "Not found.", 404)
+        if "details" in body:
+            self._check_details(body["details"])
+            self.databases[ident]["details"] = copy.deepcopy(body["details"])
+        return self.databases[ident]
 
     # -- collections
 
@@ -265,7 +371,7 @@ class FakeMetabase:
         if creating or "dataset_query" in body:
             q = body.get("dataset_query")
             _require(isinstance(q, dict), "dataset_query must be a map")
-            _require(q.get("database") == WAREHOUSE_DB["id"], "dataset_query: unknown database")
+            _require(q.get("database") in self.databases, "dataset_query: unknown database")
             _require(q.get("type") == "native", "only native queries in this stand-in")
             native = q.get("native") or {}
             _require(_non_blank(native.get("query")), "native query must be a non-blank string")
@@ -608,11 +714,178 @@ def test_unknown_database_is_an_error(metabase, capsys):
 
 
 def test_missing_credentials_is_a_usage_error(monkeypatch):
-    for name in ("MB_URL", "MB_USER", "MB_PASSWORD"):
+    for name in ("MB_URL", "MB_USER", "MB_PASSWORD", "METABASE_API_KEY"):
         monkeypatch.delenv(name, raising=False)
     with pytest.raises(SystemExit) as exc:
         prov.main(["--url", "http://127.0.0.1:9"])
     assert exc.value.code == 2
+
+
+# ====================================================================== API key
+
+
+def test_api_key_is_sent_as_header_and_no_session_is_opened(metabase, monkeypatch, capsys):
+    for name in ("MB_USER", "MB_PASSWORD", "METABASE_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    assert prov.main(["--url", metabase.url, "--api-key", API_KEY]) == 0
+    assert ("POST", "/api/session") not in metabase.calls
+    assert metabase.auth and set(metabase.auth) == {(None, API_KEY)}
+    specs = load_specs()
+    assert len(metabase.cards) == len(specs.cards)
+    assert len(metabase.dashboards) == len(specs.dashboards)
+
+    # the key from the environment (what `make metabase` passes on): a second run only reads
+    monkeypatch.setenv("METABASE_API_KEY", API_KEY)
+    metabase.calls.clear()
+    metabase.auth.clear()
+    capsys.readouterr()
+    assert prov.main(["--url", metabase.url]) == 0
+    assert "создать 0, изменить 0, в архив 0" in capsys.readouterr().out
+    assert metabase.writes == [] and ("POST", "/api/session") not in metabase.calls
+    assert set(metabase.auth) == {(None, API_KEY)}
+
+
+def test_client_with_api_key_never_logs_in(metabase):
+    client = MetabaseClient(metabase.url, api_key=API_KEY)
+    assert client.get("/api/card") == []
+    assert metabase.calls == [("GET", "/api/card?f=all")] or metabase.calls == [
+        ("GET", "/api/card")
+    ]
+    assert metabase.auth == [(None, API_KEY)]
+
+
+def test_wrong_api_key_is_an_error(metabase, monkeypatch, capsys):
+    monkeypatch.delenv("METABASE_API_KEY", raising=False)
+    assert prov.main(["--url", metabase.url, "--api-key", "mb_wrong"]) == 1
+    err = capsys.readouterr().err
+    assert "HTTP 401" in err
+    assert metabase.writes == [] and ("POST", "/api/session") not in metabase.calls
+
+
+# ====================================================================== municipal connections
+
+ACCESS_YML = """\
+warehouse: {host: postgres, port: 5432, dbname: edu_dwh}
+connections:
+  - {code: "01", name: г. Хабаровск, user: mb_mun_01, password_env: TEST_MB_PW_01}
+  - {code: "02", name: г. Комсомольск-на-Амуре, user: mb_mun_02, password_env: TEST_MB_PW_02}
+"""
+
+
+def _by_name(fake: FakeMetabase) -> dict[str, dict]:
+    return {d["name"]: d for d in fake.databases.values()}
+
+
+def test_municipal_databases_are_created_once_and_updated(metabase, tmp_path, monkeypatch, capsys):
+    from orchestration.row_security import role_name
+
+    access = tmp_path / "metabase-access.yml"
+    access.write_text(ACCESS_YML, encoding="utf-8")
+    monkeypatch.setenv("TEST_MB_PW_01", "pw-one")
+    monkeypatch.setenv("TEST_MB_PW_02", "pw-two")
+
+    assert run_cli(metabase, "--access", str(access), "--dry-run") == 0
+    plan = capsys.readouterr().out
+    assert "+ создать подключение edu_dwh_mun_01 «01 г. Хабаровск»" in plan
+    assert metabase.writes == []
+
+    assert run_cli(metabase, "--access", str(access)) == 0
+    capsys.readouterr()
+    dbs = _by_name(metabase)
+    for code, user, pw in (("01", "mb_mun_01", "pw-one"), ("02", "mb_mun_02", "pw-two")):
+        name = role_name(code)  # the database is named like the role it connects as
+        assert dbs[name]["engine"] == "postgres"
+        assert dbs[name]["details"] == {
+            "host": "postgres",
+            "port": 5432,
+            "dbname": "edu_dwh",
+            "user": user,
+            "password": pw,
+            "ssl": False,
+        }
+    assert [p for m, p in metabase.writes].count("/api/database") == 2
+    # the ministry's dashboards stay on its connection; each municipality gets a copy of
+    # every question and dashboard over its own, in its own collection
+    specs = load_specs()
+    by_key = {prov.key_of(c): c for c in metabase.cards.values()}
+    colls = dict(metabase.collections)
+
+    def top(coll_id):  # the top-level collection a collection is in
+        c = colls[coll_id]
+        return c["location"].strip("/").split("/")[0] if c["location"] != "/" else str(coll_id)
+
+    roots = {c["name"]: str(c["id"]) for c in colls.values() if c["location"] == "/"}
+    assert set(roots) == {
+        ROOT_COLLECTION,
+        f"{ROOT_COLLECTION}: г. Хабаровск",
+        f"{ROOT_COLLECTION}: г. Комсомольск-на-Амуре",
+    }
+    for ns, db_name, root in (
+        ("", "edu_dwh", ROOT_COLLECTION),
+        ("edu_dwh_mun_01/", "edu_dwh_mun_01", f"{ROOT_COLLECTION}: г. Хабаровск"),
+        ("edu_dwh_mun_02/", "edu_dwh_mun_02", f"{ROOT_COLLECTION}: г. Комсомольск-на-Амуре"),
+    ):
+        db_id = dbs[db_name]["id"]
+        for key, spec in specs.cards.items():
+            card = by_key[ns + key]
+            assert card["dataset_query"]["database"] == db_id
+            assert card["dataset_query"]["native"]["query"] == spec.sql
+            assert top(card["collection_id"]) == roots[root]
+        dashes = [
+            d for d in metabase.dashboards.values() if prov.key_of(d).startswith(ns + "dashboards/")
+        ]
+        assert len(dashes) == len(specs.dashboards)
+        for d in dashes:
+            full = metabase.get_dashboard(d["id"])
+            used = {
+                metabase.cards[dc["card_id"]]["dataset_query"]["database"]
+                for dc in full["dashcards"]
+            }
+            assert used == {db_id}
+            for p in full["parameters"]:
+                if p.get("values_source_type") == "card":
+                    source = metabase.cards[p["values_source_config"]["card_id"]]
+                    assert source["dataset_query"]["database"] == db_id
+
+    # collection permissions: each municipal group reads its own tree only, the ministry's
+    # group the ministry's, All Users none of them
+    groups = {n: i for i, n in metabase.groups.items()}
+    readers = {
+        "Министерство: все муниципалитеты": roots[ROOT_COLLECTION],
+        "Муниципалитет 01: г. Хабаровск": roots[f"{ROOT_COLLECTION}: г. Хабаровск"],
+        "Муниципалитет 02: г. Комсомольск-на-Амуре": roots[
+            f"{ROOT_COLLECTION}: г. Комсомольск-на-Амуре"
+        ],
+    }
+    for group, root_id in readers.items():
+        for cid in colls:
+            want = "read" if top(cid) == root_id else "none"
+            assert metabase._perm(groups[group], cid) == want, (group, colls[cid]["name"])
+    assert all(metabase._perm(1, cid) == "none" for cid in colls)
+
+    assert run_cli(metabase, "--access", str(access)) == 0
+    assert metabase.writes == []  # nothing changed: only reads
+    assert "создать 0, изменить 0, в архив 0" in capsys.readouterr().out
+
+    access.write_text(ACCESS_YML.replace("user: mb_mun_02", "user: mb_mun_02b"), encoding="utf-8")
+    assert run_cli(metabase, "--access", str(access)) == 0
+    assert "~ изменить подключение edu_dwh_mun_02" in capsys.readouterr().out
+    db_id = _by_name(metabase)["edu_dwh_mun_02"]["id"]
+    assert metabase.writes == [("PUT", f"/api/database/{db_id}")]
+    assert _by_name(metabase)["edu_dwh_mun_02"]["details"]["user"] == "mb_mun_02b"
+
+
+def test_municipal_database_without_password_is_an_error(metabase, tmp_path, monkeypatch, capsys):
+    access = tmp_path / "metabase-access.yml"
+    access.write_text(ACCESS_YML, encoding="utf-8")
+    monkeypatch.setenv("TEST_MB_PW_01", "pw-one")
+    monkeypatch.delenv("TEST_MB_PW_02", raising=False)
+    assert run_cli(metabase, "--access", str(access)) == 1
+    assert "TEST_MB_PW_02" in capsys.readouterr().err
+    # a password written into the file is refused
+    access.write_text(ACCESS_YML.replace("password_env: TEST_MB_PW_01", "password: x"))
+    assert run_cli(metabase, "--access", str(access)) == 1
+    assert "no password in the file" in capsys.readouterr().err
 
 
 # ============================================================ every card's SQL for real
@@ -668,11 +941,12 @@ CARDS = load_specs().cards
 
 
 def _run_as_bi_reader(dsn: str, sql: str) -> tuple[list[str], list[tuple]]:
-    """Run as the BI role, which may read marts and reference only (pipeline.publish)."""
+    """Run as the ministry's BI role: it may read marts and reference only (publication)
+    and, unlike a municipal role, every row of them (orchestration/row_security.py)."""
     conn = psycopg2.connect(dsn)
     try:
         with conn.cursor() as cur:
-            cur.execute("set role edu_dwh_bi_reader")
+            cur.execute("set role edu_dwh_ministry")
             cur.execute(sql)
             return [d[0] for d in cur.description], cur.fetchall()
     finally:
@@ -744,6 +1018,36 @@ def test_filter_value_cards_have_the_wired_column(marts_dsn):
                 )
                 assert f.values_column in columns, (dash.key, f.slug)
                 assert rows or f.values_card == "cards/filters/vpr_grades"
+
+
+@pytest.mark.slow
+def test_every_card_runs_for_a_municipality(marts_dsn, filter_values):
+    """The municipal copies (same SQL, a municipal connection): every card runs under the
+    row policies, and a municipality's list of municipalities is itself."""
+    code = _scalar(
+        marts_dsn,
+        "select territory_code from marts.dim_territories where territory_level = 'municipality'"
+        " order by 1 limit 1",
+    )
+    role = prov.municipal_name(code)
+    conn = psycopg2.connect(marts_dsn)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(f"set role {role}")
+            for _key, card in sorted(CARDS.items()):
+                cur.execute(render_sql(card.sql))
+                cur.fetchall()
+                values = {t: filter_values[t] for t in card.parameters}
+                cur.execute(render_sql(card.sql, values))
+                cur.fetchall()
+            cur.execute(
+                "select distinct territory_code from marts.indicator_values"
+                " where territory_level = 'municipality'"
+            )
+            assert cur.fetchall() == [(code,)]
+    finally:
+        conn.rollback()
+        conn.close()
 
 
 @pytest.mark.slow

@@ -3,7 +3,7 @@
 Real PostgreSQL, real dbt, the real `edu-dwh run` in a subprocess (so it can be killed):
 
 - a dbt test failing on purpose: the published marts stay exactly as they were (digest,
-  same relations) and readable by a LOGIN user granted edu_dwh_bi_reader — also while the
+  same relations) and readable by a LOGIN user granted edu_dwh_ministry — also while the
   failing build runs; the run is 'failed' with the failing test named;
 - a second run while one is active exits 4 with the Russian "Хранилище занято" message and
   records nothing; a run with --wait starts only after the first one finished;
@@ -27,6 +27,7 @@ import psycopg2
 import pytest
 
 from ingestion import db
+from orchestration import row_security
 from orchestration.cli import main as cli_main
 from sources import raw_columns, raw_tables
 from synthetic import generate
@@ -342,7 +343,8 @@ def test_failed_dbt_build_keeps_published_marts_and_grants(warehouse, landing, s
     user = f"bi_user_{uuid.uuid4().hex[:8]}"
     query(warehouse, f"create role {user} login password 'secret-{user}'")
     try:
-        query(warehouse, f"grant {BI_ROLE} to {user}")
+        # the ministry's BI role: every row of the marts (a municipal one sees its own)
+        query(warehouse, f"grant {row_security.MINISTRY_ROLE} to {user}")
 
         def as_reader(sql: str):
             conn = psycopg2.connect(warehouse, user=user, password=f"secret-{user}")
