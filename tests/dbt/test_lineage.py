@@ -9,6 +9,15 @@ split over several files so that rows have more than one contributing load:
     load 20  fis_gia/oge/oge.csv             ОГЭ/ГВЭ-9 rows
     load 30  fis_oko/vpr/vpr_2024.csv        ВПР works except …
     load 31  fis_oko/vpr/vpr_2024_s1.csv     … school 010001's works
+    load 12  fis_gia/ege/ege_2022.csv        the 2022 ЕГЭ rows of tests/fixtures/diagnostic.py
+    load 40  uploads/olympiad/oly_2024.xlsx  olympiad rows of test_indicators_vpr_oly_car.py
+                                             except …
+    load 41  uploads/olympiad/oly_s1.xlsx    … school 010001's rows
+    load 50  uploads/career/car_2024.xlsx    career reports except …
+    load 51  uploads/career/car_s12.xlsx     … schools 010001 and 010002
+    load 60  regional/diagnostic/dr.csv      diagnostic works (tests/fixtures/diagnostic.py)
+                                             except …
+    load 61  regional/diagnostic/dr_s1.csv   … school 010001's 2023 rows
 
 with audit rows written by hand: quarantined rows of load 10 (two in municipality 01, one in
 02), one row of load 10 corrected by load 11, and GX results for loads 10 and 11.
@@ -29,6 +38,7 @@ import psycopg2.extras
 import pytest
 
 from tests.dbt import test_indicators_vpr_oly_car as vpr_fx
+from tests.fixtures import diagnostic as dfx
 from tests.fixtures import gia as fx
 from tests.fixtures import uploads as uf
 from tests.fixtures.pg import create_database, warehouse_env
@@ -42,13 +52,26 @@ LOADS = [
     (20, "oge", "fis_gia/oge/oge.csv", "c" * 64),
     (30, "vpr", "fis_oko/vpr/vpr_2024.csv", "d" * 64),
     (31, "vpr", "fis_oko/vpr/vpr_2024_s1.csv", "e" * 64),
+    (12, "ege", "fis_gia/ege/ege_2022.csv", "f" * 64),
+    (40, "olympiad", "uploads/olympiad/oly_2024.xlsx", "1" * 64),
+    (41, "olympiad", "uploads/olympiad/oly_s1.xlsx", "2" * 64),
+    (50, "career", "uploads/career/car_2024.xlsx", "3" * 64),
+    (51, "career", "uploads/career/car_s12.xlsx", "4" * 64),
+    (60, "diagnostic", "regional/diagnostic/dr.csv", "5" * 64),
+    (61, "diagnostic", "regional/diagnostic/dr_s1.csv", "6" * 64),
 ]
 PERSON_KEYS = sorted({r[fx.GIA_COLUMNS.index("person_key")] for r in fx.GIA_ROWS})
 
 
 def _load(conn) -> None:
-    fx.load(conn)
+    dfx.load(conn)  # the ГИА dataset, its 2022 ЕГЭ rows (load 30) and the diagnostic works (40)
     with conn.cursor() as cur:
+        cur.execute("update raw.gia_results set load_id = 12 where load_id = 30")
+        cur.execute(
+            "update raw.diagnostic_results set load_id = case when year = 2023"
+            " and school_code = %s then 61 else 60 end",
+            (fx.S1,),
+        )
         cur.execute(
             "update raw.gia_results set load_id = 11"
             " where gia_level = 11 and school_code = %s and subject_code = 2",
@@ -65,6 +88,19 @@ def _load(conn) -> None:
         works = list(vpr_fx.vpr_rows())
         uf.insert(cur, "vpr_results", uf.VPR_COLUMNS, [w for w in works if w[2] != "010001"], 30)
         uf.insert(cur, "vpr_results", uf.VPR_COLUMNS, [w for w in works if w[2] == "010001"], 31)
+        oly = list(vpr_fx.olympiad_rows())
+        at_s1 = uf.OLYMPIAD_COLUMNS.index("school_code")
+        uf.insert(cur, "olympiad_results", uf.OLYMPIAD_COLUMNS,
+                  [r for r in oly if r[at_s1] != vpr_fx.S1], 40)  # fmt: skip
+        uf.insert(cur, "olympiad_results", uf.OLYMPIAD_COLUMNS,
+                  [r for r in oly if r[at_s1] == vpr_fx.S1], 41)  # fmt: skip
+        car = list(vpr_fx.career_rows())
+        at_school = uf.CAREER_COLUMNS.index("school_code")
+        s12 = (vpr_fx.S1, vpr_fx.S2)
+        uf.insert(cur, "career_reports", uf.CAREER_COLUMNS,
+                  [r for r in car if r[at_school] not in s12], 50)  # fmt: skip
+        uf.insert(cur, "career_reports", uf.CAREER_COLUMNS,
+                  [r for r in car if r[at_school] in s12], 51)  # fmt: skip
         for load_id, source, rel, sha in LOADS:
             cur.execute(
                 "insert into audit.loads (load_id, source, rel_path, file_name, sha256, status,"
@@ -138,13 +174,9 @@ KEY = (
 KEY_NAMES = KEY.replace(" ", "").split(",")
 
 
-def test_loads_add_up_to_the_denominator_of_every_gia_and_vpr_row(warehouse):
+def test_loads_add_up_to_the_denominator_of_every_row(warehouse):
     dsn, _ = warehouse
-    rows = _fetch(
-        dsn,
-        f"select {KEY}, numerator, denominator from marts.indicator_values"
-        " where indicator_code similar to '(GIA|VPR)-%'",
-    )
+    rows = _fetch(dsn, f"select {KEY}, numerator, denominator from marts.indicator_values")
     sources: dict[tuple, list[int]] = {}
     for s in _fetch(dsn, f"select {KEY}, rows_counted from marts.indicator_row_sources"):
         sources.setdefault(tuple(s[c] for c in KEY_NAMES), []).append(s["rows_counted"])
@@ -152,7 +184,13 @@ def test_loads_add_up_to_the_denominator_of_every_gia_and_vpr_row(warehouse):
         found = sources.get(tuple(r[c] for c in KEY_NAMES))
         r["n_loads"], r["counted"] = (len(found), sum(found)) if found else (None, None)
     codes = {r["indicator_code"] for r in rows}
-    assert codes >= {f"GIA-{i:02d}" for i in range(1, 17)} | {f"VPR-0{i}" for i in range(1, 5)}
+    assert codes >= (
+        {f"GIA-{i:02d}" for i in range(1, 17)}
+        | {f"VPR-0{i}" for i in range(1, 5)}
+        | {f"OLY-0{i}" for i in range(1, 5)}
+        | {f"CAR-0{i}" for i in range(1, 9)}
+        | {f"DR-0{i}" for i in range(1, 4)}
+    )
     checked, bad = 0, []
     for r in rows:
         if r["indicator_code"] == "GIA-16":  # a ratio of school means: not covered yet
@@ -171,7 +209,9 @@ def test_loads_add_up_to_the_denominator_of_every_gia_and_vpr_row(warehouse):
         dsn,
         f"select {KEY} from marts.indicator_row_sources group by {KEY} having count(*) > 1",
     )
-    assert {r["indicator_code"] for r in multi} >= {"GIA-01", "GIA-02", "VPR-01", "VPR-04"}
+    assert {r["indicator_code"] for r in multi} >= {
+        "GIA-01", "GIA-02", "VPR-01", "VPR-04", "OLY-01", "CAR-01", "CAR-07", "DR-01", "DR-02",
+    }  # fmt: skip
 
 
 def test_the_mart_holds_no_personal_data_and_bi_may_read_it(warehouse):

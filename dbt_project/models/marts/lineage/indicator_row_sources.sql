@@ -2,6 +2,10 @@
 -- contributing load (audit.loads), with rows_counted = how many of that load's units (results,
 -- persons, works, schools) counted in the row's denominator (counts: in its value). Only rows
 -- published in indicator_values are kept. The join uses NULL-free keys so it can hash.
+-- Two kinds of input: the indicator models of var lineage_indicators (OLY, CAR, DR) compute
+-- their lineage themselves, from their own facts (rollup_indicator(lineage=true): rows with
+-- load_id set; rows_counted = the per-load denominator, counts: the per-load numerator); the
+-- ГИА and ВПР lineage is computed apart (int_gia_row_sources, int_vpr_row_sources).
 
 with
 
@@ -9,6 +13,15 @@ row_sources as (
     select * from {{ ref('int_gia_row_sources') }}
     union all
     select * from {{ ref('int_vpr_row_sources') }}
+    {%- for model_name in var('lineage_indicators') %}
+    union all
+    select
+        {{ (['indicator_code'] + indicator_key_columns()) | join(',\n        ') }},
+        load_id,
+        coalesce(denominator, numerator)::bigint as rows_counted
+    from {{ ref(model_name) }}
+    where load_id is not null
+    {%- endfor %}
 ),
 
 published as (
