@@ -191,9 +191,13 @@ def test_loads_add_up_to_the_denominator_of_every_row(warehouse):
         | {f"CAR-0{i}" for i in range(1, 9)}
         | {f"DR-0{i}" for i in range(1, 4)}
     )
+    tails = _gia16_tail_results(dsn)
     checked, bad = 0, []
     for r in rows:
-        if r["indicator_code"] == "GIA-16":  # a ratio of school means: not covered yet
+        if r["indicator_code"] == "GIA-16":  # a ratio of means: its unit is a tail result
+            checked += 1
+            if r["counted"] != tails[(r["year"], r["territory_level"], r["territory_code"])]:
+                bad.append(r)
             continue
         expected = r["denominator"] if r["denominator"] is not None else r["numerator"]
         if expected == 0:  # a published zero count has no contributing unit
@@ -212,6 +216,80 @@ def test_loads_add_up_to_the_denominator_of_every_row(warehouse):
     assert {r["indicator_code"] for r in multi} >= {
         "GIA-01", "GIA-02", "VPR-01", "VPR-04", "OLY-01", "CAR-01", "CAR-07", "DR-01", "DR-02",
     }  # fmt: skip
+
+
+def _gia16_tail_results(dsn) -> dict[tuple, int]:
+    """GIA-16's counted unit, recomputed here from the school means: per territory, the results
+    of the schools (≥ 10 results) among the k = ceil(10 %) best or the k worst means."""
+    schools = _fetch(
+        dsn,
+        "select year, school_code, ate_code, n_results, mean_score"
+        " from intermediate.int_gia_school_means_aggregated where n_results >= 10",
+    )
+    territories: dict[tuple, list[dict]] = {}
+    for s in schools:
+        territories.setdefault((s["year"], "region", "00"), []).append(s)
+        if s["ate_code"] is not None:
+            territories.setdefault((s["year"], "municipality", s["ate_code"]), []).append(s)
+    out = {}
+    for key, members in territories.items():
+        k = -(-len(members) // 10)
+        best = sorted(members, key=lambda s: (-s["mean_score"], s["school_code"]))[:k]
+        worst = sorted(members, key=lambda s: (s["mean_score"], s["school_code"]))[:k]
+        tail = {s["school_code"]: s["n_results"] for s in best + worst}
+        out[key] = sum(tail.values())
+    return out
+
+
+def _loads_of(dsn, code, year, level, territory, **dims) -> dict[int, int]:
+    where = " and ".join(
+        [f"{c} is not distinct from %s" for c in ("exam", "subject_code", "participant_category",
+                                                  "grade", "breakdown_key")]
+    )  # fmt: skip
+    params = [dims.get(c) for c in ("exam", "subject_code", "participant_category", "grade",
+                                    "breakdown_key")]  # fmt: skip
+    found = _fetch(
+        dsn,
+        "select load_id, rows_counted from marts.indicator_row_sources where indicator_code = %s"
+        f" and year = %s and territory_level = %s and territory_code = %s and {where}",
+        [code, year, level, territory, *params],
+    )
+    return {r["load_id"]: r["rows_counted"] for r in found}
+
+
+def test_hand_checked_lineage_of_the_new_families(warehouse):
+    dsn, _ = warehouse
+    # OLY-01 2024, region, all subjects: 6 (test_indicators_vpr_oly_car): p01 Математика and
+    # p01 Физика at S1 (file 41), p03 Химия, p04 Математика (S2), p05 (S5), p20 (no school)
+    assert _loads_of(dsn, "OLY-01", 2024, "region", "00") == {40: 4, 41: 2}
+    # OLY-04 2024, region, НТО: p16, p08 at S1 (41), p05 at S5 (40)
+    assert _loads_of(dsn, "OLY-04", 2024, "region", "00", breakdown_key="НТО") == {40: 1, 41: 2}
+    # a published zero has no lineage: OLY-01 at S6 (participant only)
+    assert _loads_of(dsn, "OLY-01", 2024, "school", "020002") == {}
+    # CAR-01 2024, region: students 6–11 = 850; S1 200 + S2 300 in file 51, S3 100 + S4 50 +
+    # S5 120 + S6 80 in file 50
+    assert _loads_of(dsn, "CAR-01", 2024, "region", "00") == {50: 350, 51: 500}
+    # CAR-03: grads 9 + 11: S1 60, S2 80 (51); S3 30, S4 10, S5 45, S6 20 (50)
+    assert _loads_of(dsn, "CAR-03", 2024, "municipality", "01") == {50: 40, 51: 140}
+    # CAR-07 (a count of schools), region, основной: S2 (51), S5 and S6 (50)
+    assert _loads_of(dsn, "CAR-07", 2024, "region", "00", breakdown_key="основной") == {
+        50: 2,
+        51: 1,
+    }
+    # DR-01 / DR-02 2023, region, Russian, work 1: 9 participants, S1's e03 and e06 in file 61
+    for code in ("DR-01", "DR-02"):
+        assert _loads_of(dsn, code, 2023, "region", "00", subject_code=1, breakdown_key="ДР1") == {
+            60: 7,
+            61: 2,
+        }
+    # DR-03 2023, region, Russian, work 1: linked students below at the ЕГЭ: e14 (S2), e22 (S4)
+    assert _loads_of(dsn, "DR-03", 2023, "region", "00", subject_code=1, breakdown_key="ДР1") == {
+        60: 2
+    }
+    # every GIA-16 row has lineage, from the ЕГЭ files
+    gia16 = _fetch(dsn, "select distinct load_id from marts.indicator_row_sources"
+                        " where indicator_code = 'GIA-16'")  # fmt: skip
+    assert gia16 and {r["load_id"] for r in gia16} <= {10, 11, 12}
 
 
 def test_the_mart_holds_no_personal_data_and_bi_may_read_it(warehouse):
