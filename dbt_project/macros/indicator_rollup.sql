@@ -236,6 +236,7 @@
             denominator=rollup_denominator, extra_keys=['load_id']
         ) }}
         ) as load_rows
+        where load_id is not null  -- a fact without a load (none in a build) traces nowhere
         {%- endif %}
     ) as rolled_up
     {%- if kind != 'count' %}

@@ -101,10 +101,14 @@ def _load(conn) -> None:
                   [r for r in car if r[at_school] not in s12], 50)  # fmt: skip
         uf.insert(cur, "career_reports", uf.CAREER_COLUMNS,
                   [r for r in car if r[at_school] in s12], 51)  # fmt: skip
+        cur.execute(
+            "insert into audit.runs (run_id, started_at, finished_at, landing_dir, status)"
+            " values (1, '2024-07-01 11:00+00', '2024-07-01 12:30+00', '/landing', 'published')"
+        )
         for load_id, source, rel, sha in LOADS:
             cur.execute(
-                "insert into audit.loads (load_id, source, rel_path, file_name, sha256, status,"
-                " file_mtime_ns, finished_at) values (%s, %s, %s, %s, %s, 'loaded',"
+                "insert into audit.loads (load_id, run_id, source, rel_path, file_name, sha256,"
+                " status, file_mtime_ns, finished_at) values (%s, 1, %s, %s, %s, %s, 'loaded',"
                 " 1719792000000000000, '2024-07-01 12:00+00')",
                 (load_id, source, rel, rel.rsplit("/", 1)[1], sha),
             )
@@ -416,6 +420,46 @@ def test_audit_page_links_the_cards_of_the_rating_set_rows(warehouse, tmp_path):
     assert 'href="../audit.html"' in card
 
 
+def _cells(html: str, first: str) -> list[str]:
+    """The cells of the table row whose first cell is `first` (tags inside cells dropped)."""
+    import re
+
+    for row in re.findall(r"<tr>(.*?)</tr>", html, flags=re.S):
+        cells = [re.sub(r"<[^>]+>", "", c) for c in re.findall(r"<td[^>]*>(.*?)</td>", row)]
+        if cells and cells[0] == first:
+            return cells
+    raise AssertionError(f"no row starting with {first!r}")
+
+
+def test_audit_page_links_every_file_to_the_indicators_it_counted_in(warehouse, tmp_path):
+    from reporting.audit_report import write_audit_report
+
+    dsn, state = warehouse
+    with warehouse_env(dsn, state):
+        page = write_audit_report(run_id=1, out=tmp_path / "audit.html")
+    html = page.read_text(encoding="utf-8")
+    # the table of files: each file links to its page
+    assert _cells(html, "51")[-1] == "4 показателя"  # career reports of S1, S2: CAR-01 … 04
+    assert '<a href="files/load_51.html">4 показателя</a>' in html
+    assert '<a href="files/load_40.html">' in html and '<a href="files/load_10.html">' in html
+    car = (tmp_path / "files" / "load_51.html").read_text(encoding="utf-8")
+    assert "Вклад файла в показатели: uploads/career/car_s12.xlsx" in car
+    # CAR-01 2024: rows region, municipality 01, schools S1 and S2; in the region row S1 200
+    # + S2 300 students of grades 6–11 of the 850
+    assert _cells(car, "CAR-01")[2:] == ["2024", "4", "1", "1", "2", "500"]
+    assert [c for c in _cells(car, "CAR-01")][:1] == ["CAR-01"]
+    # the region rows: the file's units beside the row's denominator, and the files of the row
+    region = car.split("<h2>Строки региона</h2>")[1].split("</table>")[0]
+    assert "<td>CAR-01</td><td>2024</td><td>—</td><td>500</td><td>850</td><td>2</td>" in region
+    assert 'href="../audit.html"' in car
+    # the ЕГЭ maths file of S2: its page links the rating-set card it contributed to
+    gia = (tmp_path / "files" / "load_11.html").read_text(encoding="utf-8")
+    assert 'href="../cards/GIA-01_2023_municipality_01_ЕГЭ_2_все.html"' in gia
+    assert "GIA-16" in gia
+    # a file of the run that counted in nothing has no link (none here: every file counted)
+    assert all(f'href="files/load_{lid}.html"' in html for lid, *_ in LOADS)
+
+
 def test_every_model_and_column_documented(warehouse):
     """The folder-yml rule of test_dbt_build.py, on this build (the lineage models included)."""
     from tests.dbt.test_dbt_build import _check_every_model_and_column_documented
@@ -425,3 +469,61 @@ def test_every_model_and_column_documented(warehouse):
         _check_every_model_and_column_documented(conn)
     finally:
         conn.close()
+
+
+# ---------------------------------------------------------------- the demo region
+
+
+def _null_free(column: str) -> str:
+    """A join key PostgreSQL can hash (`is not distinct from` makes the join quadratic)."""
+    name = column.split(".")[-1]
+    return (
+        f"coalesce({column}, -1)"
+        if name in ("subject_code", "grade")
+        else (f"coalesce({column}, '')")
+    )
+
+
+def test_demo_region_every_row_adds_up(synthetic_warehouse):
+    """The Σ rule over the synthetic region built by the whole pipeline (tests/conftest.py):
+    every published row with a nonzero denominator (counts: a nonzero value) has lineage, and
+    its loads add up to the denominator (counts: the value; GIA-16: its tail schools'
+    results); a published zero count has none."""
+    dsn = synthetic_warehouse["dsn"]
+    keys = " and ".join(_null_free(f"c.{c}") + " = " + _null_free(f"v.{c}") for c in KEY_NAMES)
+    rows = _fetch(
+        dsn,
+        f"with counted as (select {KEY}, count(*) as n_loads, sum(rows_counted) as counted"
+        f" from marts.indicator_row_sources group by {KEY})"
+        f" select v.indicator_code, v.year, v.territory_level, v.territory_code, v.exam,"
+        " v.subject_code, v.participant_category, v.grade, v.breakdown_key, v.numerator,"
+        " v.denominator, c.n_loads, c.counted"
+        f" from marts.indicator_values v left join counted c on {keys}",
+    )
+    tails = _gia16_tail_results(dsn)
+    families, bad = set(), []
+    for r in rows:
+        code = r["indicator_code"]
+        if code == "GIA-16":
+            expected = tails[(r["year"], r["territory_level"], r["territory_code"])]
+        else:
+            expected = r["denominator"] if r["denominator"] is not None else r["numerator"]
+        if expected == 0:
+            if r["n_loads"] is not None:
+                bad.append(r)
+            continue
+        if r["counted"] is None or Decimal(r["counted"]) != Decimal(expected):
+            bad.append(r)
+        else:
+            families.add(code.split("-")[0])
+    assert not bad, (len(bad), bad[:5])
+    assert families == {"GIA", "VPR", "OLY", "CAR", "DR"}
+    assert len(rows) > 5000
+    # nothing in the lineage mart that is not a published row
+    orphans = _fetch(
+        dsn,
+        "select count(*) as n from marts.indicator_row_sources s where not exists"
+        " (select 1 from marts.indicator_values v where"
+        f" {' and '.join(_null_free(f's.{c}') + ' = ' + _null_free(f'v.{c}') for c in KEY_NAMES)})",
+    )
+    assert orphans[0]["n"] == 0
