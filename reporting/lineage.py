@@ -306,7 +306,10 @@ def card_lines(card: Card) -> list[str]:
         head.append("Нормативы:")
         head += [f"  {x}" for x in card.references]
     if not card.files:
-        head.append("Файлы-источники: сведений о происхождении для этого показателя пока нет.")
+        if r["denominator"] is None and r["numerator"] == 0:
+            head.append("Файлы-источники: нет — в строке не учтено ни одной единицы (значение 0).")
+        else:
+            head.append("Файлы-источники: сведений о происхождении для этой строки нет.")
         return head
     basis = "знаменатель" if r["denominator"] is not None else "значение"
     total = r["denominator"] if r["denominator"] is not None else r["numerator"]

@@ -60,7 +60,7 @@
     school_groups: facts carry school_group_kind and school_group (see rollup_indicator), which
     are grouped by and returned after denominator.
     extra_keys: further columns of facts grouped by and returned last (lineage: load_id, see
-    rollup_row_sources).
+    rollup_indicator).
     Returns: year, territory_level, territory_code, exam, subject_code, participant_category,
     grade, breakdown_key, numerator, denominator[, school_group_kind, school_group][, extra_keys].
 #}
@@ -257,31 +257,3 @@
         from unnest((array_agg({{ column }} order by {{ column }} desc))[1:{{ n }}]) as best
     )
 {%- endmacro %}
-
-
-{#
-    Lineage of the published rows of one indicator (marts.indicator_row_sources): the same
-    facts as the indicator model, each carrying `load_id` (the audit.loads row of the file the
-    counted unit comes from), rolled up like rollup_indicator with load_id as one more key.
-    `rows_counted`: the expression summed per load (default 1 = one unit per fact), i.e. the
-    denominator's expression for shares and means, the numerator's for counts.
-    Returns indicator_code, the indicator_key_columns(), load_id, rows_counted
-    (only loads with rows_counted > 0).
-#}
-{% macro rollup_row_sources(
-    indicator_code, facts, dims=[], by_category=false,
-    levels=['region', 'municipality', 'school'], rows_counted='1'
-) %}
-    select
-        '{{ indicator_code }}'::text as indicator_code,
-        {{ indicator_key_columns() | join(',\n        ') }},
-        load_id::bigint as load_id,
-        denominator::bigint as rows_counted
-    from (
-        {{ rollup_to_territories(
-            facts, dims=dims, by_category=by_category, levels=levels, numerator='0',
-            denominator=rows_counted, extra_keys=['load_id']
-        ) }}
-    ) as rolled_up
-    where denominator > 0
-{% endmacro %}

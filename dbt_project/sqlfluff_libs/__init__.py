@@ -54,11 +54,6 @@ def rollup_indicator(indicator_code, facts, *args, **kwargs) -> str:
     return _indicator_query(facts)
 
 
-def rollup_row_sources(indicator_code, facts, *args, **kwargs) -> str:
-    keys = ", ".join(_INDICATOR_COLUMNS[:9])
-    return f"select {keys}, load_id, 1 as rows_counted from {facts}"
-
-
 def zero_filled_counts(indicator_code, counted, *args, **kwargs) -> str:
     return _indicator_query(counted)
 

@@ -387,6 +387,22 @@ def test_explain_vpr_and_person_level_rows(warehouse, capsys):
     assert "отметочные результаты" in out
 
 
+def test_explain_olympiad_career_and_zero_rows(warehouse, capsys):
+    code, out, err = _explain(warehouse, capsys, "CAR-01", "--year", "2024", "--territory", "00")
+    assert code == 0, err
+    assert "Числитель: 330; знаменатель: 850; значение: 38,823529 %" in out
+    assert "Файлы-источники: 2; учтено единиц: 850 (знаменатель 850)" in out
+    part50, part51 = out.split("• uploads/career/car_s12.xlsx (загрузка №51)")
+    assert "• uploads/career/car_2024.xlsx (загрузка №50)" in part50
+    assert "учтено в строке: 350" in part50 and "учтено в строке: 500" in part51
+    assert "источник: профориентация (выгрузка ОО)" in part51
+    # a published zero count: OLY-01 at school 020002 (a participant, no winner)
+    code, out, err = _explain(warehouse, capsys, "OLY-01", "--year", "2024", "--territory",
+                              "020002", "--breakdown", "Физика")  # fmt: skip
+    assert code == 0, err
+    assert "Файлы-источники: нет — в строке не учтено ни одной единицы (значение 0)." in out
+
+
 def test_explain_errors(warehouse, capsys):
     code, out, err = _explain(warehouse, capsys, "GIA-99", "--year", "2023", "--territory", "01")
     assert code == 2 and out == ""
@@ -439,8 +455,9 @@ def test_audit_page_links_every_file_to_the_indicators_it_counted_in(warehouse, 
         page = write_audit_report(run_id=1, out=tmp_path / "audit.html")
     html = page.read_text(encoding="utf-8")
     # the table of files: each file links to its page
-    assert _cells(html, "51")[-1] == "4 показателя"  # career reports of S1, S2: CAR-01 … 04
-    assert '<a href="files/load_51.html">4 показателя</a>' in html
+    assert _cells(html, "51")[-1] == "8 показателей"  # career reports of S1, S2: CAR-01 … 08
+    assert '<a href="files/load_51.html">8 показателей</a>' in html
+    assert _cells(html, "61")[-1] == "3 показателя"  # S1's diagnostic works: DR-01 … 03
     assert '<a href="files/load_40.html">' in html and '<a href="files/load_10.html">' in html
     car = (tmp_path / "files" / "load_51.html").read_text(encoding="utf-8")
     assert "Вклад файла в показатели: uploads/career/car_s12.xlsx" in car
@@ -479,7 +496,7 @@ def _null_free(column: str) -> str:
     name = column.split(".")[-1]
     return (
         f"coalesce({column}, -1)"
-        if name in ("subject_code", "grade")
+        if name in ("subject_code", "grade", "year")
         else (f"coalesce({column}, '')")
     )
 
