@@ -34,6 +34,10 @@ def indicator_breakdown_columns() -> dict[str, str]:
     return dict(_BREAKDOWN_COLUMNS)
 
 
+def indicator_key_columns() -> list[str]:
+    return list(_INDICATOR_COLUMNS[1:9])
+
+
 def indicator_columns() -> list[str]:
     return list(_INDICATOR_COLUMNS)
 

@@ -6,8 +6,8 @@
 -- `НТО 8-11` (grades 8–11) — a НТО finalist of another grade counts in `НТО` only. A student
 -- with several tracks/subjects of one event counts once; their grade, school and
 -- municipality are those of one of their qualifying rows (a row with a school first, then
--- the newest load, then the first line; its load is the student's in the lineage). No total row (the catalogue gives one for
--- OLY-01 … 03 only); grade NULL.
+-- the newest load, then the first line; its load is the student's in the lineage). No
+-- total row (the catalogue gives one for OLY-01 … 03 only); grade NULL.
 -- Zero rows: every territory with any uploads/olympiad row in the year publishes a row per
 -- event with >= 1 counted student in the region that year, and both НТО bands whenever НТО
 -- is among them.
