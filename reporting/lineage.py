@@ -41,6 +41,11 @@ SOURCE_RU = {
     "career": "профориентация (выгрузка ОО)",
     "diagnostic": "диагностические работы",
 }
+# indicators whose denominator is not a count of units: what their lineage counts instead
+OWN_UNIT_RU = {
+    "GIA-16": "результаты ЕГЭ по русскому языку и профильной математике, из которых сложены"
+    " средние баллы школ 10 % лучших и 10 % худших",
+}
 MIN_SCORE_CODES = ("GIA-01", "GIA-02", "GIA-09", "GIA-10", "DR-01", "DR-02", "DR-03")
 
 
@@ -311,12 +316,12 @@ def card_lines(card: Card) -> list[str]:
         else:
             head.append("Файлы-источники: сведений о происхождении для этой строки нет.")
         return head
-    basis = "знаменатель" if r["denominator"] is not None else "значение"
-    total = r["denominator"] if r["denominator"] is not None else r["numerator"]
-    head.append(
-        f"Файлы-источники: {len(card.files)}; учтено единиц: {card.rows_counted}"
-        f" ({basis} {_number(total)})"
-    )
+    if r["indicator_code"] in OWN_UNIT_RU:
+        basis = OWN_UNIT_RU[r["indicator_code"]]
+    else:
+        basis = "знаменатель" if r["denominator"] is not None else "значение"
+        basis += " " + _number(r["denominator"] if r["denominator"] is not None else r["numerator"])
+    head.append(f"Файлы-источники: {len(card.files)}; учтено единиц: {card.rows_counted} ({basis})")
     for f in card.files:
         head.append(f"  • {f.rel_path or 'файл №' + str(f.load_id)} (загрузка №{f.load_id})")
         head.append(

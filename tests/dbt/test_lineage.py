@@ -396,6 +396,10 @@ def test_explain_olympiad_career_and_zero_rows(warehouse, capsys):
     assert "• uploads/career/car_2024.xlsx (загрузка №50)" in part50
     assert "учтено в строке: 350" in part50 and "учтено в строке: 500" in part51
     assert "источник: профориентация (выгрузка ОО)" in part51
+    # GIA-16: its unit is a result in a tail school's mean, not its denominator (a mean)
+    code, out, err = _explain(warehouse, capsys, "GIA-16", "--year", "2023", "--territory", "00")
+    assert code == 0, err
+    assert "(результаты ЕГЭ по русскому языку и профильной математике, из которых сложены" in out
     # a published zero count: OLY-01 at school 020002 (a participant, no winner)
     code, out, err = _explain(warehouse, capsys, "OLY-01", "--year", "2024", "--territory",
                               "020002", "--breakdown", "Физика")  # fmt: skip
