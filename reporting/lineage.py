@@ -465,8 +465,9 @@ def write_file_pages(
 ) -> dict[int, tuple[int, str]]:
     """One page per loaded file (load_id, source, rel_path) of `loads`: the published
     indicators its rows counted in (marts.indicator_row_sources) — per indicator and year the
-    rows it contributed to by level and its units counted in the region rows —, every region
-    row with the file's units beside the row's denominator, and the links to the cards of
+    rows it contributed to, by level —, every region row with the file's units beside the
+    row's denominator (a sum over rows would count a unit once per breakdown), and the links
+    to the cards of
     `cards` it contributed to. Returns load_id → (number of indicators, link relative to
     out_dir's parent), for the files that contributed to any."""
     from reporting.pages import write_page
@@ -479,18 +480,15 @@ def write_file_pages(
         "select s.load_id, s.indicator_code, c.name, s.year,"
         " count(*), count(*) filter (where s.territory_level = 'region'),"
         " count(*) filter (where s.territory_level = 'municipality'),"
-        " count(*) filter (where s.territory_level = 'school'),"
-        " coalesce(sum(s.rows_counted) filter (where s.territory_level = 'region'), 0)"
+        " count(*) filter (where s.territory_level = 'school')"
         " from marts.indicator_row_sources s"
         " left join reference.indicator_catalogue c using (indicator_code)"
         " where s.load_id = any(%s) group by 1, 2, 3, 4 order by 1, 2, 4",
         (ids,),
     )
     summary: dict[int, list[tuple]] = {}
-    for load_id, code, name, year, n, n_region, n_mun, n_school, counted in cur.fetchall():
-        summary.setdefault(load_id, []).append(
-            (code, name, year, n, n_region, n_mun, n_school, int(counted))
-        )
+    for load_id, code, name, year, n, n_region, n_mun, n_school in cur.fetchall():
+        summary.setdefault(load_id, []).append((code, name, year, n, n_region, n_mun, n_school))
     key = ", ".join(f"s.{c}" for c in KEY_COLUMNS)
     cur.execute(
         f"with region as (select {key}, s.load_id, s.rows_counted,"

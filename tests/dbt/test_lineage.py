@@ -465,11 +465,14 @@ def test_audit_page_links_every_file_to_the_indicators_it_counted_in(warehouse, 
     assert '<a href="files/load_40.html">' in html and '<a href="files/load_10.html">' in html
     car = (tmp_path / "files" / "load_51.html").read_text(encoding="utf-8")
     assert "Вклад файла в показатели: uploads/career/car_s12.xlsx" in car
-    # CAR-01 2024: rows region, municipality 01, schools S1 and S2; in the region row S1 200
-    # + S2 300 students of grades 6–11 of the 850
-    assert _cells(car, "CAR-01")[2:] == ["2024", "4", "1", "1", "2", "500"]
+    # CAR-01 2024: rows region, municipality 01, schools S1 and S2
+    assert _cells(car, "CAR-01")[1:] == [
+        "Доля обучающихся 6–11 классов, получивших рекомендации «Билет в будущее»",
+        "2024", "4", "1", "1", "2",
+    ]  # fmt: skip
     assert [c for c in _cells(car, "CAR-01")][:1] == ["CAR-01"]
-    # the region rows: the file's units beside the row's denominator, and the files of the row
+    # the region rows: the file's units (S1 200 + S2 300 students of grades 6–11) beside the
+    # row's denominator, and the number of files of the row
     region = car.split("<h2>Строки региона</h2>")[1].split("</table>")[0]
     assert "<td>CAR-01</td><td>2024</td><td>—</td><td>500</td><td>850</td><td>2</td>" in region
     assert 'href="../audit.html"' in car
