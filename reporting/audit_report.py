@@ -18,7 +18,7 @@ from reporting.labels import (
     severity_tone,
     status_tone,
 )
-from reporting.pages import Toned, write_page
+from reporting.pages import Linked, Toned, write_page
 
 __all__ = ["STATUS_RU", "write_audit_report"]  # STATUS_RU: kept importable from here
 
@@ -85,7 +85,7 @@ def write_audit_report(run_id: int | None = None, out: Path | None = None) -> Pa
         row_events = cur.fetchall()
 
     out = out or data_docs_dir() / "audit.html"
-    cards = _value_cards(out)
+    cards, file_links = _lineage_pages(out, [(r[0], r[1], r[2]) for r in loads])
     paths = {r[0]: r[2] for r in loads}
     facts = []
     if run:
@@ -99,7 +99,7 @@ def write_audit_report(run_id: int | None = None, out: Path | None = None) -> Pa
         ]
     files = [
         (load_id, source, rel, enc, Toned(ru(STATUS_RU, status), status_tone(status)), read,
-         loaded, quarantined, message)
+         loaded, quarantined, message, _indicators_cell(file_links.get(load_id)))
         for load_id, source, rel, enc, status, read, loaded, quarantined, message in loads
     ]  # fmt: skip
     replacements = []
@@ -139,14 +139,35 @@ def write_audit_report(run_id: int | None = None, out: Path | None = None) -> Pa
     )
 
 
-def _value_cards(audit_page: Path) -> list[tuple[str, str]]:
-    """Lineage cards (reporting/lineage.py) of the region and municipality rows of the
-    rating-set indicators of the latest year, written beside the audit page into cards/;
-    returns (label, relative link) for its index. None before the marts are built."""
-    from reporting.lineage import write_rating_set_cards
+def _indicators_cell(link: tuple[int, str] | None) -> Linked | None:
+    if link is None:
+        return None
+    n, href = link
+    return Linked(f"{n} {_plural(n, 'показатель', 'показателя', 'показателей')}", href)
+
+
+def _plural(n: int, one: str, few: str, many: str) -> str:
+    if n % 10 == 1 and n % 100 != 11:
+        return one
+    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+        return few
+    return many
+
+
+def _lineage_pages(
+    audit_page: Path, loads: list[tuple[int, str | None, str | None]]
+) -> tuple[list[tuple[str, str]], dict[int, tuple[int, str]]]:
+    """Lineage pages beside the audit page (reporting/lineage.py): the cards of the region and
+    municipality rows of the rating-set indicators of the latest year (cards/), and one page
+    per file of the run with the indicators it counted in (files/). Returns the cards'
+    (label, relative link) and load_id → (number of indicators, relative link); nothing
+    before the marts are built."""
+    from reporting.lineage import write_file_pages, write_rating_set_cards
 
     with db.transaction() as conn, conn.cursor() as cur:
         cur.execute("select to_regclass('marts.indicator_row_sources')")
         if cur.fetchone()[0] is None:
-            return []
-        return write_rating_set_cards(cur, audit_page.parent / "cards", audit_page)
+            return [], {}
+        cards = write_rating_set_cards(cur, audit_page.parent / "cards", audit_page)
+        files = write_file_pages(cur, loads, audit_page.parent / "files", audit_page, cards)
+    return [(label, href) for label, href, _ in cards], files

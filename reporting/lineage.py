@@ -41,6 +41,11 @@ SOURCE_RU = {
     "career": "профориентация (выгрузка ОО)",
     "diagnostic": "диагностические работы",
 }
+# indicators whose denominator is not a count of units: what their lineage counts instead
+OWN_UNIT_RU = {
+    "GIA-16": "результаты ЕГЭ по русскому языку и профильной математике, из которых сложены"
+    " средние баллы школ 10 % лучших и 10 % худших",
+}
 MIN_SCORE_CODES = ("GIA-01", "GIA-02", "GIA-09", "GIA-10", "DR-01", "DR-02", "DR-03")
 
 
@@ -306,14 +311,17 @@ def card_lines(card: Card) -> list[str]:
         head.append("Нормативы:")
         head += [f"  {x}" for x in card.references]
     if not card.files:
-        head.append("Файлы-источники: сведений о происхождении для этого показателя пока нет.")
+        if r["denominator"] is None and r["numerator"] == 0:
+            head.append("Файлы-источники: нет — в строке не учтено ни одной единицы (значение 0).")
+        else:
+            head.append("Файлы-источники: сведений о происхождении для этой строки нет.")
         return head
-    basis = "знаменатель" if r["denominator"] is not None else "значение"
-    total = r["denominator"] if r["denominator"] is not None else r["numerator"]
-    head.append(
-        f"Файлы-источники: {len(card.files)}; учтено единиц: {card.rows_counted}"
-        f" ({basis} {_number(total)})"
-    )
+    if r["indicator_code"] in OWN_UNIT_RU:
+        basis = OWN_UNIT_RU[r["indicator_code"]]
+    else:
+        basis = "знаменатель" if r["denominator"] is not None else "значение"
+        basis += " " + _number(r["denominator"] if r["denominator"] is not None else r["numerator"])
+    head.append(f"Файлы-источники: {len(card.files)}; учтено единиц: {card.rows_counted} ({basis})")
     for f in card.files:
         head.append(f"  • {f.rel_path or 'файл №' + str(f.load_id)} (загрузка №{f.load_id})")
         head.append(
@@ -389,10 +397,12 @@ def _relative(target: Path | None, page: Path) -> str | None:
     return os.path.relpath(target, page.parent)
 
 
-def write_rating_set_cards(cur, out_dir: Path, audit_page: Path | None) -> list[tuple[str, str]]:
+def write_rating_set_cards(
+    cur, out_dir: Path, audit_page: Path | None
+) -> list[tuple[str, str, frozenset[int]]]:
     """Cards of the region and municipality rows of the rating-set indicators (seed
     rating_set), each indicator's latest year; returns (label, link relative to out_dir's
-    parent)."""
+    parent, the card's contributing load ids)."""
     cols = ", ".join(f"v.{c}" for c in KEY_COLUMNS)
     # set-wise (one pass over each mart): the rating-set indicators that have lineage rows,
     # each with its latest year; a per-row subquery over 10^5–10^6 rows would be quadratic
@@ -422,5 +432,110 @@ def write_rating_set_cards(cur, out_dir: Path, audit_page: Path | None) -> list[
         path = write_card_html(card, out_dir / card_file_name(row))
         lines = card_lines(card)
         label = " · ".join(lines[:3] if lines[2].startswith("Разрез") else lines[:2])
-        links.append((label, f"{out_dir.name}/{path.name}"))
+        links.append(
+            (label, f"{out_dir.name}/{path.name}", frozenset(f.load_id for f in card.files))
+        )
+    return links
+
+
+def _null_free(column: str) -> str:
+    """A join key PostgreSQL can hash (`is not distinct from` makes a join quadratic)."""
+    if column.rsplit(".", 1)[-1] in ("subject_code", "grade", "year"):
+        return f"coalesce({column}, -1)"
+    return f"coalesce({column}, '')"
+
+
+def _breakdown_text(row: dict) -> str:
+    parts = []
+    for column, title in (
+        ("exam", "экзамен"), ("subject_code", "предмет"), ("participant_category", "категория"),
+        ("grade", "класс"), ("breakdown_key", "разрез"),
+    ):  # fmt: skip
+        if row.get(column) is not None:
+            parts.append(f"{title} {row[column]}")
+    return ", ".join(parts) or "—"
+
+
+def write_file_pages(
+    cur,
+    loads: list[tuple[int, str | None, str | None]],
+    out_dir: Path,
+    audit_page: Path | None,
+    cards: list[tuple[str, str, frozenset[int]]] = (),
+) -> dict[int, tuple[int, str]]:
+    """One page per loaded file (load_id, source, rel_path) of `loads`: the published
+    indicators its rows counted in (marts.indicator_row_sources) — per indicator and year the
+    rows it contributed to, by level —, every region row with the file's units beside the
+    row's denominator (a sum over rows would count a unit once per breakdown), and the links
+    to the cards of
+    `cards` it contributed to. Returns load_id → (number of indicators, link relative to
+    out_dir's parent), for the files that contributed to any."""
+    from reporting.pages import write_page
+
+    ids = [load_id for load_id, _, _ in loads]
+    if not ids:
+        return {}
+    # set-wise: one pass over the lineage mart for all the files of the run
+    cur.execute(
+        "select s.load_id, s.indicator_code, c.name, s.year,"
+        " count(*), count(*) filter (where s.territory_level = 'region'),"
+        " count(*) filter (where s.territory_level = 'municipality'),"
+        " count(*) filter (where s.territory_level = 'school')"
+        " from marts.indicator_row_sources s"
+        " left join reference.indicator_catalogue c using (indicator_code)"
+        " where s.load_id = any(%s) group by 1, 2, 3, 4 order by 1, 2, 4",
+        (ids,),
+    )
+    summary: dict[int, list[tuple]] = {}
+    for load_id, code, name, year, n, n_region, n_mun, n_school in cur.fetchall():
+        summary.setdefault(load_id, []).append((code, name, year, n, n_region, n_mun, n_school))
+    key = ", ".join(f"s.{c}" for c in KEY_COLUMNS)
+    cur.execute(
+        f"with region as (select {key}, s.load_id, s.rows_counted,"
+        f" count(*) over (partition by {key}) as n_files"
+        " from marts.indicator_row_sources s where s.territory_level = 'region')"
+        f" select {', '.join(f's.{c}' for c in KEY_COLUMNS)}, s.load_id, s.rows_counted,"
+        " s.n_files, v.numerator, v.denominator from region s"
+        " join marts.indicator_values v on v.territory_level = 'region'"
+        " and v.indicator_code = s.indicator_code and v.year = s.year"
+        + "".join(
+            f" and {_null_free('v.' + c)} = {_null_free('s.' + c)}"
+            for c in KEY_COLUMNS
+            if c not in ("indicator_code", "year", "territory_level")
+        )
+        + f" where s.load_id = any(%s) order by s.load_id, {key}",
+        (ids,),
+    )
+    names = [d[0] for d in cur.description]
+    region_rows: dict[int, list[tuple]] = {}
+    for values in cur.fetchall():
+        r = dict(zip(names, values, strict=True))
+        total = r["denominator"] if r["denominator"] is not None else r["numerator"]
+        region_rows.setdefault(r["load_id"], []).append(
+            (r["indicator_code"], r["year"], _breakdown_text(r), r["rows_counted"],
+             _number(total), r["n_files"])
+        )  # fmt: skip
+    links = {}
+    for load_id, source, rel_path in loads:
+        if load_id not in summary:
+            continue
+        path = out_dir / f"load_{load_id}.html"
+        write_page(
+            path,
+            "lineage_file.html",
+            title=f"Вклад файла в показатели: {rel_path or 'файл №' + str(load_id)}",
+            facts=[
+                ("Файл", rel_path),
+                ("Загрузка", f"№{load_id}"),
+                ("Источник", SOURCE_RU.get(source, source)),
+                ("Показателей", len({x[0] for x in summary[load_id]})),
+            ],
+            indicators=summary[load_id],
+            region_rows=region_rows.get(load_id, []),
+            cards=[
+                (label, f"../{href}") for label, href, card_loads in cards if load_id in card_loads
+            ],
+            audit_href=_relative(audit_page, path),
+        )
+        links[load_id] = (len({x[0] for x in summary[load_id]}), f"{out_dir.name}/{path.name}")
     return links

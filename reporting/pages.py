@@ -25,6 +25,13 @@ class Toned(NamedTuple):
     tone: str = ""
 
 
+class Linked(NamedTuple):
+    """A table cell shown as a link (href relative to the page; both escaped)."""
+
+    value: object
+    href: str
+
+
 @cache
 def environment() -> Environment:
     env = Environment(
@@ -36,6 +43,7 @@ def environment() -> Environment:
         keep_trailing_newline=True,
     )
     env.tests["toned"] = lambda value: isinstance(value, Toned)
+    env.tests["linked"] = lambda value: isinstance(value, Linked)
     env.globals["header_rgb"] = HEADER_RGB
     return env
 

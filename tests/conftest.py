@@ -33,3 +33,20 @@ def warehouse(pg_server, tmp_path):
     dsn = create_database(pg_server)
     with warehouse_env(dsn, tmp_path / "state"):
         yield dsn
+
+
+@pytest.fixture(scope="session")
+def synthetic_warehouse(pg_server, tmp_path_factory):
+    """A warehouse built by the real pipeline (ingestion, checks, dbt build, BI grants) on a
+    tiny synthetic region (synthetic/, seed 3, scale 0.05); session-scoped, so one build
+    serves every test that only reads it (Metabase cards, lineage over the demo region).
+    Returns dsn and the state directory (reports, Data Docs) of the run."""
+    from orchestration.pipeline import run_all
+    from synthetic import generate
+
+    dsn = create_database(pg_server, "t_synth")
+    base = tmp_path_factory.mktemp("synthetic_warehouse")
+    with warehouse_env(dsn, base / "state"):
+        generate(base / "landing", seed=3, scale=0.05)
+        run_all(base / "landing")
+    return {"dsn": dsn, "state": base / "state"}

@@ -80,8 +80,16 @@ unioned as (
     {% if not loop.first %}union all{% endif %}
     select {{ indicator_columns() | join(', ') }}
     from {{ model_name }}
+    {%- set filters = [] %}
     {%- if model_name in var('school_group_indicators') %}
-    where school_group_kind is null  -- the per-school-group rows are published apart
+        {%- do filters.append('school_group_kind is null') %}
+    {%- endif %}
+    {%- if model_name in var('lineage_indicators') %}
+        {%- do filters.append('load_id is null') %}
+    {%- endif %}
+    {%- if filters %}
+    -- the per-school-group rows and the per-load lineage rows are published apart
+    where {{ filters | join(' and ') }}
     {%- endif %}
     {%- endfor %}
 )

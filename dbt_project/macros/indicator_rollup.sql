@@ -60,7 +60,7 @@
     school_groups: facts carry school_group_kind and school_group (see rollup_indicator), which
     are grouped by and returned after denominator.
     extra_keys: further columns of facts grouped by and returned last (lineage: load_id, see
-    rollup_row_sources).
+    rollup_indicator).
     Returns: year, territory_level, territory_code, exam, subject_code, participant_category,
     grade, breakdown_key, numerator, denominator[, school_group_kind, school_group][, extra_keys].
 #}
@@ -135,11 +135,21 @@
     a fact counts in the groups of its school (int_school_groups), a fact without a school
     in none; a group without facts in a territory has no row. The family marts keep the rows
     with school_group_kind NULL, marts.indicator_values_by_school_group the others.
+
+    lineage=true (issue 11, "every number explains itself"; the model must be listed in var
+    lineage_indicators): facts carry `load_id`, the audit.loads row of the file the counted
+    unit comes from, and the rows also carry `load_id` (NULL on the ordinary and school-group
+    rows): every territory row is repeated per contributing load, numerator and denominator
+    summed over that load's facts only (shares: rows with a per-load denominator > 0; counts:
+    with a per-load numerator > 0), so the loads of a row add up to it. These lineage rows come
+    from the very facts the indicator is computed from; the family marts keep the rows with
+    load_id NULL, marts.indicator_row_sources the others (rows_counted = the per-load
+    denominator, for counts the per-load numerator).
 #}
 {% macro rollup_indicator(
     indicator_code, facts, kind, dims=[], by_category=false,
     levels=['region', 'municipality', 'school'], numerator='numerator', denominator='denominator',
-    school_groups=false
+    school_groups=false, lineage=false
 ) %}
     {%- if school_groups and execute
         and model.name not in var('school_group_indicators') -%}
@@ -147,6 +157,16 @@
             model.name ~ ": rollup_indicator(school_groups=true) but the model is not in var school_group_indicators"
         ) }}
     {%- endif %}
+    {#- (a unit test of the model compiles it under the test's name: not checked) #}
+    {%- if lineage and execute and model.resource_type == 'model'
+        and model.name not in var('lineage_indicators') -%}
+        {{ exceptions.raise_compiler_error(
+            model.name ~ ": rollup_indicator(lineage=true) but the model is not in var lineage_indicators"
+        ) }}
+    {%- endif %}
+    {#- the columns of rollup_to_territories, in its order #}
+    {%- set rolled_up_keys = ['year', 'territory_level', 'territory_code']
+        + indicator_breakdown_columns().keys() | list + ['participant_category'] %}
     {%- set rollup_denominator = 'null::numeric' if kind == 'count' else denominator %}
     select
         '{{ indicator_code }}'::text as indicator_code,
@@ -158,21 +178,37 @@
         school_group_kind,
         school_group
         {%- endif %}
+        {%- if lineage %},
+        load_id
+        {%- endif %}
     from (
-        {%- if school_groups %}
+        {%- if school_groups or lineage %}
         select
-            territory_rows.*,
+            territory_rows.*
+            {%- if school_groups %},
             null::text as school_group_kind,
             null::text as school_group
+            {%- endif %}
+            {%- if lineage %},
+            null::bigint as load_id
+            {%- endif %}
         from (
         {%- endif %}
         {{ rollup_to_territories(
             facts, dims=dims, by_category=by_category, levels=levels, numerator=numerator,
             denominator=rollup_denominator
         ) }}
-        {%- if school_groups %}
+        {%- if school_groups or lineage %}
         ) as territory_rows
+        {%- endif %}
+        {%- if school_groups %}
         union all
+        select
+            group_rows.*
+            {%- if lineage %},
+            null::bigint as load_id
+            {%- endif %}
+        from (
         {{ rollup_to_territories(
             '(select ' ~ facts ~ '.*, school_groups.school_group_kind, school_groups.school_group'
             ~ ' from ' ~ facts ~ ' inner join ' ~ ref('int_school_groups') ~ ' as school_groups'
@@ -181,10 +217,32 @@
             levels=levels | reject('equalto', 'school') | list,
             numerator=numerator, denominator=rollup_denominator, school_groups=true
         ) }}
+        ) as group_rows
+        {%- endif %}
+        {%- if lineage %}
+        union all
+        select
+            {{ rolled_up_keys | join(', ') }},
+            numerator,
+            denominator,
+            {%- if school_groups %}
+            null::text as school_group_kind,
+            null::text as school_group,
+            {%- endif %}
+            load_id::bigint as load_id
+        from (
+        {{ rollup_to_territories(
+            facts, dims=dims, by_category=by_category, levels=levels, numerator=numerator,
+            denominator=rollup_denominator, extra_keys=['load_id']
+        ) }}
+        ) as load_rows
+        where load_id is not null  -- a fact without a load (none in a build) traces nowhere
         {%- endif %}
     ) as rolled_up
     {%- if kind != 'count' %}
     where denominator > 0
+    {%- elif lineage %}
+    where load_id is null or numerator > 0
     {%- endif %}
 {% endmacro %}
 
@@ -199,31 +257,3 @@
         from unnest((array_agg({{ column }} order by {{ column }} desc))[1:{{ n }}]) as best
     )
 {%- endmacro %}
-
-
-{#
-    Lineage of the published rows of one indicator (marts.indicator_row_sources): the same
-    facts as the indicator model, each carrying `load_id` (the audit.loads row of the file the
-    counted unit comes from), rolled up like rollup_indicator with load_id as one more key.
-    `rows_counted`: the expression summed per load (default 1 = one unit per fact), i.e. the
-    denominator's expression for shares and means, the numerator's for counts.
-    Returns indicator_code, the indicator_key_columns(), load_id, rows_counted
-    (only loads with rows_counted > 0).
-#}
-{% macro rollup_row_sources(
-    indicator_code, facts, dims=[], by_category=false,
-    levels=['region', 'municipality', 'school'], rows_counted='1'
-) %}
-    select
-        '{{ indicator_code }}'::text as indicator_code,
-        {{ indicator_key_columns() | join(',\n        ') }},
-        load_id::bigint as load_id,
-        denominator::bigint as rows_counted
-    from (
-        {{ rollup_to_territories(
-            facts, dims=dims, by_category=by_category, levels=levels, numerator='0',
-            denominator=rows_counted, extra_keys=['load_id']
-        ) }}
-    ) as rolled_up
-    where denominator > 0
-{% endmacro %}

@@ -25,12 +25,16 @@
     `frame`: instead of the breakdown frame derived from `breakdowns`, a CTE of
         (year, exam, subject_code, participant_category, grade, breakdown_key) rows every
         territory publishes in that year (NULL = column unused).
+    `lineage`: as in rollup_indicator (facts carry load_id; the model is in var
+        lineage_indicators): the counted rows are also returned per contributing load (column
+        load_id, NULL on the published rows; only loads with a count > 0; a published 0 has
+        none).
     Returns the columns of indicator_columns(); value = numerator = the count or 0,
-    denominator NULL.
+    denominator NULL[; load_id].
 #}
 {% macro zero_filled_count_indicator(
     indicator_code, facts, territories, breakdowns=[[]], values={}, frame=none,
-    levels=['region', 'municipality', 'school'], numerator='numerator'
+    levels=['region', 'municipality', 'school'], numerator='numerator', lineage=false
 ) %}
     {%- set columns = indicator_breakdown_columns() -%}
     {%- for dims in breakdowns -%}
@@ -53,10 +57,19 @@
         {%- for dims in breakdowns %}
         {% if not loop.first %}union all{% endif %}
         {{ rollup_indicator(
-            indicator_code, facts, 'count', dims=dims, levels=levels, numerator=numerator
+            indicator_code, facts, 'count', dims=dims, levels=levels, numerator=numerator,
+            lineage=lineage
         ) }}
         {%- endfor %}
     ),
+    {%- if lineage %}
+
+    counted_rows as (
+        select {{ indicator_columns() | join(', ') }}
+        from counted
+        where load_id is null
+    ),
+    {%- endif %}
 
     frame_territories as (
         select
@@ -115,10 +128,26 @@
     ),
 
     zero_filled as (
-        {{ zero_filled_counts(indicator_code, 'counted', 'frame_territories', 'frame_breakdowns') }}
+        {{ zero_filled_counts(
+            indicator_code, 'counted_rows' if lineage else 'counted', 'frame_territories',
+            'frame_breakdowns'
+        ) }}
     )
 
+    {%- if lineage %}
+    select
+        zero_filled.*,
+        null::bigint as load_id
+    from zero_filled
+    union all
+    select
+        {{ indicator_columns() | join(', ') }},
+        load_id
+    from counted
+    where load_id is not null
+    {%- else %}
     select * from zero_filled
+    {%- endif %}
 {% endmacro %}
 
 

@@ -34,6 +34,10 @@ def indicator_breakdown_columns() -> dict[str, str]:
     return dict(_BREAKDOWN_COLUMNS)
 
 
+def indicator_key_columns() -> list[str]:
+    return list(_INDICATOR_COLUMNS[1:9])
+
+
 def indicator_columns() -> list[str]:
     return list(_INDICATOR_COLUMNS)
 
@@ -52,11 +56,6 @@ def rollup_to_territories(facts, *args, **kwargs) -> str:
 
 def rollup_indicator(indicator_code, facts, *args, **kwargs) -> str:
     return _indicator_query(facts)
-
-
-def rollup_row_sources(indicator_code, facts, *args, **kwargs) -> str:
-    keys = ", ".join(_INDICATOR_COLUMNS[:9])
-    return f"select {keys}, load_id, 1 as rows_counted from {facts}"
 
 
 def zero_filled_counts(indicator_code, counted, *args, **kwargs) -> str:

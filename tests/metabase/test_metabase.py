@@ -37,7 +37,6 @@ from metabase.specs import (
     render_sql,
     sql_problems,
 )
-from tests.fixtures.pg import create_database, warehouse_env
 
 USER, PASSWORD = "admin@example.org", "s3cret-pass"
 API_KEY = "mb_Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MA=="
@@ -892,18 +891,9 @@ def test_municipal_database_without_password_is_an_error(metabase, tmp_path, mon
 
 
 @pytest.fixture(scope="module")
-def marts_dsn(pg_server, tmp_path_factory):
-    """A warehouse built by the real pipeline (ingestion, checks, dbt build, BI grants) on a
-    tiny synthetic region; module-scoped, so one build serves every card."""
-    from orchestration.pipeline import run_all
-    from synthetic import generate
-
-    dsn = create_database(pg_server, "t_mb")
-    base = tmp_path_factory.mktemp("metabase_marts")
-    with warehouse_env(dsn, base / "state"):
-        generate(base / "landing", seed=3, scale=0.05)
-        run_all(base / "landing")
-    return dsn
+def marts_dsn(synthetic_warehouse):
+    """The tiny synthetic region built by the real pipeline (tests/conftest.py)."""
+    return synthetic_warehouse["dsn"]
 
 
 FAMILY_HAS_DATA = {

@@ -1,8 +1,8 @@
 -- The selected results of each attributed participant: one row per result
 -- (int_gia_results_selected) with the person's attributed municipality, school and category
 -- (int_gia_persons_attributed) instead of the result's own. The facts of the person-level
--- indicators (GIA-05 … 10, 13). load_id: the load of the result's best sitting (lineage,
--- int_gia_row_sources).
+-- indicators (GIA-05 … 10, 13). load_id: the load of the result's best sitting (lineage: a
+-- person counts for the lowest load_id among the results that put them into a row).
 
 {{ config(**incremental_by_year()) }}
 

@@ -2,42 +2,18 @@
 -- and profile mathematics (2) results (input of GIA-16). Graduates = persons of category ВТГ
 -- (level 11); a graduate belongs to their attributed school (int_gia_persons_attributed).
 -- The school's municipality is the registry's, else the graduates' attributed one.
+-- The results themselves: int_gia_school_mean_results.
 
 {{ config(**incremental_by_year()) }}
 
 with
 
-results as (
-    select * from {{ ref('int_gia_results_selected') }} {{ incremental_years_filter() }}
-),
-
-persons as (
-    select * from {{ ref('int_gia_persons_attributed') }} {{ incremental_years_filter() }}
+graduate_results as (
+    select * from {{ ref('int_gia_school_mean_results') }} {{ incremental_years_filter() }}
 ),
 
 territories as (
     select * from {{ ref('int_territories_unioned') }}
-),
-
-graduate_results as (
-    select
-        results.year,
-        persons.ate_code,
-        persons.school_code,
-        results.test_score
-    from results
-    inner join persons
-        on
-            results.person_key = persons.person_key
-            and results.year = persons.year
-            and results.gia_level = persons.gia_level
-    where
-        results.gia_level = 11
-        and results.exam = 'ЕГЭ'
-        and results.subject_code in (1, 2)
-        and results.test_score is not null
-        and persons.is_graduate
-        and persons.school_code is not null
 ),
 
 school_means as (

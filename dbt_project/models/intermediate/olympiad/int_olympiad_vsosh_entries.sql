@@ -1,6 +1,7 @@
 -- The ВсОШ entries (int_olympiad_entries_deduplicated, event `ВсОШ`): one row per distinct
 -- (year, stage, subject, student). The facts of OLY-01 … 03, whose breakdown is the subject
--- as uploaded: breakdown_key = subject.
+-- as uploaded: breakdown_key = subject. load_id: the load of the entry's attribution row (the
+-- file it is counted for in the lineage, marts.indicator_row_sources).
 
 {{ config(**incremental_by_year()) }}
 
@@ -21,7 +22,8 @@ vsosh_entries as (
         ate_code,
         school_code,
         is_prize_winner,
-        reached_75
+        reached_75,
+        load_id
     from entries
     where event = 'ВсОШ'
 )

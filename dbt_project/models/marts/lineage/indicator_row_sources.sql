@@ -2,13 +2,24 @@
 -- contributing load (audit.loads), with rows_counted = how many of that load's units (results,
 -- persons, works, schools) counted in the row's denominator (counts: in its value). Only rows
 -- published in indicator_values are kept. The join uses NULL-free keys so it can hash.
+-- Every indicator model (var lineage_indicators) computes its lineage itself, from the very
+-- facts its published rows are summed from (rollup_indicator(lineage=true), macros/
+-- indicator_rollup.sql): its rows with load_id set, one per territory row × contributing load;
+-- rows_counted = that load's share of the denominator (counts: of the value; GIA-16: its
+-- results in the tail schools' means).
 
 with
 
 row_sources as (
-    select * from {{ ref('int_gia_row_sources') }}
-    union all
-    select * from {{ ref('int_vpr_row_sources') }}
+    {%- for model_name in var('lineage_indicators') %}
+    {% if not loop.first %}union all{% endif %}
+    select
+        {{ (['indicator_code'] + indicator_key_columns()) | join(',\n        ') }},
+        load_id,
+        coalesce(denominator, numerator)::bigint as rows_counted
+    from {{ ref(model_name) }}
+    where load_id is not null
+    {%- endfor %}
 ),
 
 published as (

@@ -17,7 +17,7 @@ facts as (
 ),
 
 indicator as (
-    {{ rollup_indicator('CAR-01', 'facts', 'share') }}
+    {{ rollup_indicator('CAR-01', 'facts', 'share', lineage=true) }}
 )
 
 select * from indicator

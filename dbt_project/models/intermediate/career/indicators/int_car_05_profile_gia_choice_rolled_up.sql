@@ -17,7 +17,7 @@ territories as (
 
 indicator as (
     {{ zero_filled_count_indicator(
-        'CAR-05', 'reports', 'territories', numerator='coalesce(profile_gia_choice, 0)'
+        'CAR-05', 'reports', 'territories', numerator='coalesce(profile_gia_choice, 0)', lineage=true
     ) }}
 )
 

@@ -18,6 +18,7 @@ admissions as (
         reports.year,
         reports.ate_code,
         reports.school_code,
+        reports.load_id,
         admitted.breakdown_key,
         admitted.n_admitted
     from reports
@@ -35,7 +36,7 @@ territories as (
 indicator as (
     {{ zero_filled_count_indicator(
         'CAR-06', 'admissions', 'territories', numerator='n_admitted',
-        breakdowns=[['breakdown_key']], values={'breakdown_key': ['СПО', 'ВО']}
+        breakdowns=[['breakdown_key']], values={'breakdown_key': ['СПО', 'ВО']}, lineage=true
     ) }}
 )
 

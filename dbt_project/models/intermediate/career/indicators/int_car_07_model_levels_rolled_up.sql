@@ -13,6 +13,7 @@ schools_by_level as (
         year,
         ate_code,
         school_code,
+        load_id,
         model_level as breakdown_key
     from {{ ref('int_career_reports_deduplicated') }}
     where model_level is not null {{ incremental_years_filter('and') }}
@@ -27,7 +28,7 @@ indicator as (
         'CAR-07', 'schools_by_level', 'territories', numerator='1',
         breakdowns=[['breakdown_key']],
         values={'breakdown_key': ['базовый', 'основной', 'продвинутый']},
-        levels=['region', 'municipality']
+        levels=['region', 'municipality'], lineage=true
     ) }}
 )
 

@@ -17,7 +17,7 @@ territories as (
 
 indicator as (
     {{ zero_filled_count_indicator(
-        'CAR-08', 'reports', 'territories', numerator='coalesce(enterprise_events, 0)'
+        'CAR-08', 'reports', 'territories', numerator='coalesce(enterprise_events, 0)', lineage=true
     ) }}
 )
 

@@ -14,7 +14,8 @@ participants as (
 indicator as (
     {{ rollup_indicator(
         'DR-01', 'participants', 'share', dims=['subject_code', 'breakdown_key'],
-        numerator='is_below_min::integer', denominator='1', school_groups=true
+        numerator='is_below_min::integer', denominator='1', school_groups=true,
+        lineage=true
     ) }}
 )
 

@@ -18,6 +18,7 @@ expected as (
         participants.year,
         participants.ate_code,
         participants.school_code,
+        participants.load_id,
         participants.subject_code,
         participants.work_key as breakdown_key,
         case
@@ -34,7 +35,7 @@ expected as (
 indicator as (
     {{ rollup_indicator(
         'DR-02', 'expected', 'share', dims=['subject_code', 'breakdown_key'],
-        numerator='expected_below', denominator='1'
+        numerator='expected_below', denominator='1', lineage=true
     ) }}
 )
 

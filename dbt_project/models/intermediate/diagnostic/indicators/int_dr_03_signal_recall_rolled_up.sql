@@ -17,7 +17,7 @@ indicator as (
     {{ rollup_indicator(
         'DR-03', 'linked_below', 'share', dims=['subject_code', 'breakdown_key'],
         levels=['region', 'municipality'],
-        numerator='is_below_min::integer', denominator='1'
+        numerator='is_below_min::integer', denominator='1', lineage=true
     ) }}
 )
 

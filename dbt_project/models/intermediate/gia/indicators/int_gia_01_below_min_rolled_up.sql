@@ -13,7 +13,7 @@ indicator as (
     {{ rollup_indicator(
         'GIA-01', 'results', 'share', dims=['exam', 'subject_code'], by_category=true,
         numerator='is_below_min::integer', denominator='1',
-        school_groups=true
+        school_groups=true, lineage=true
     ) }}
 )
 

@@ -13,7 +13,7 @@ ege_results as (
 indicator as (
     {{ rollup_indicator(
         'GIA-02', 'ege_results', 'share', dims=['subject_code'], by_category=true,
-        numerator='is_univ_ok::integer', denominator='1'
+        numerator='is_univ_ok::integer', denominator='1', lineage=true
     ) }}
 )
 

@@ -14,7 +14,7 @@ indicator as (
     {{ rollup_indicator(
         'GIA-03', 'ege_results', 'mean', dims=['subject_code'], by_category=true,
         numerator='test_score', denominator='1',
-        school_groups=true
+        school_groups=true, lineage=true
     ) }}
 )
 

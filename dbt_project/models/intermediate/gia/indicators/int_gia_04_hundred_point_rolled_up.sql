@@ -24,7 +24,8 @@ result_facts as (
         subject_code,
         participant_category,
         (test_score = 100)::integer as numerator,
-        0 as denominator
+        0 as denominator,
+        load_id
     from results
     where exam = 'ЕГЭ' and is_test_scored
 ),
@@ -55,7 +56,8 @@ zero_facts as (
         region_breakdowns.subject_code,
         region_breakdowns.participant_category,
         0 as numerator,
-        0 as denominator
+        0 as denominator,
+        null::bigint as load_id
     from places_with_rows
     inner join region_breakdowns
         on places_with_rows.year = region_breakdowns.year
@@ -68,7 +70,9 @@ facts as (
 ),
 
 indicator as (
-    {{ rollup_indicator('GIA-04', 'facts', 'count', dims=['subject_code'], by_category=true) }}
+    {{ rollup_indicator(
+        'GIA-04', 'facts', 'count', dims=['subject_code'], by_category=true, lineage=true
+    ) }}
 )
 
 select * from indicator

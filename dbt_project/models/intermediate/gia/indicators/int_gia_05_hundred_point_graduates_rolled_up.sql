@@ -16,7 +16,8 @@ graduates as (
         year,
         ate_code,
         school_code,
-        bool_or(test_score = 100) as has_hundred
+        bool_or(test_score = 100) as has_hundred,
+        min(load_id) as load_id
     from person_results
     where gia_level = 11 and is_graduate and exam = 'ЕГЭ' and is_test_scored
     group by person_key, year, ate_code, school_code
@@ -24,7 +25,7 @@ graduates as (
 
 indicator as (
     {{ rollup_indicator(
-        'GIA-05', 'graduates', 'share', numerator='has_hundred::integer', denominator='1'
+        'GIA-05', 'graduates', 'share', numerator='has_hundred::integer', denominator='1', lineage=true
     ) }}
 )
 

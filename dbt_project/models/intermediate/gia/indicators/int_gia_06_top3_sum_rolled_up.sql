@@ -16,7 +16,8 @@ graduates_with_3_subjects as (
         year,
         ate_code,
         school_code,
-        {{ sum_of_best('test_score', 3) }} as top3_sum
+        {{ sum_of_best('test_score', 3) }} as top3_sum,
+        min(load_id) as load_id
     from person_results
     where gia_level = 11 and is_graduate and exam = 'ЕГЭ' and is_test_scored
     group by person_key, year, ate_code, school_code
@@ -26,7 +27,7 @@ graduates_with_3_subjects as (
 indicator as (
     {{ rollup_indicator(
         'GIA-06', 'graduates_with_3_subjects', 'share',
-        numerator='(top3_sum >= 220)::integer', denominator='1'
+        numerator='(top3_sum >= 220)::integer', denominator='1', lineage=true
     ) }}
 )
 

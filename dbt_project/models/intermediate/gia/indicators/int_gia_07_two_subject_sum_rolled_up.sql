@@ -16,7 +16,8 @@ graduates_with_2_subjects as (
         year,
         ate_code,
         school_code,
-        sum(test_score) as score_sum
+        sum(test_score) as score_sum,
+        min(load_id) as load_id
     from person_results
     where gia_level = 11 and is_graduate and exam = 'ЕГЭ' and is_test_scored
     group by person_key, year, ate_code, school_code
@@ -26,7 +27,7 @@ graduates_with_2_subjects as (
 indicator as (
     {{ rollup_indicator(
         'GIA-07', 'graduates_with_2_subjects', 'share',
-        numerator='(score_sum >= 126)::integer', denominator='1'
+        numerator='(score_sum >= 126)::integer', denominator='1', lineage=true
     ) }}
 )
 

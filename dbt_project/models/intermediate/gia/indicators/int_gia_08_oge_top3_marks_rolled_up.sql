@@ -16,7 +16,8 @@ graduates_with_3_marks as (
         year,
         ate_code,
         school_code,
-        {{ sum_of_best('mark', 3) }} as top3_sum
+        {{ sum_of_best('mark', 3) }} as top3_sum,
+        min(load_id) as load_id
     from person_results
     where gia_level = 9 and is_graduate and exam in ('ОГЭ', 'ГВЭ') and mark is not null
     group by person_key, year, ate_code, school_code
@@ -26,7 +27,7 @@ graduates_with_3_marks as (
 indicator as (
     {{ rollup_indicator(
         'GIA-08', 'graduates_with_3_marks', 'share',
-        numerator='(top3_sum >= 12)::integer', denominator='1'
+        numerator='(top3_sum >= 12)::integer', denominator='1', lineage=true
     ) }}
 )
 

@@ -23,7 +23,8 @@ graduates as (
         bool_or(subject_code = 2 and not is_below_min) as maths_passed_11,
         bool_or(subject_code = 22 and mark >= 3) as base_maths_passed_11,
         bool_or(subject_code = 1 and mark >= 3) as russian_passed_9,
-        bool_or(subject_code = 2 and mark >= 3) as maths_passed_9
+        bool_or(subject_code = 2 and mark >= 3) as maths_passed_9,
+        min(load_id) as load_id
     from person_results
     where is_graduate
     group by person_key, year, gia_level, ate_code, school_code
@@ -35,6 +36,7 @@ facts as (
         ate_code,
         school_code,
         breakdown_key,
+        load_id,
         case breakdown_key
             when '11'
                 then
@@ -46,7 +48,9 @@ facts as (
 ),
 
 indicator as (
-    {{ rollup_indicator('GIA-09', 'facts', 'share', dims=['breakdown_key'], denominator='1') }}
+    {{ rollup_indicator(
+        'GIA-09', 'facts', 'share', dims=['breakdown_key'], denominator='1', lineage=true
+    ) }}
 )
 
 select * from indicator

@@ -18,7 +18,8 @@ participant_exams as (
         school_code,
         participant_category,
         exam,
-        bool_or(is_below_min) as has_below_min
+        bool_or(is_below_min) as has_below_min,
+        min(load_id) as load_id
     from person_results
     group by person_key, year, gia_level, ate_code, school_code, participant_category, exam
 ),
@@ -27,7 +28,7 @@ indicator as (
     {{ rollup_indicator(
         'GIA-10', 'participant_exams', 'share', dims=['exam'], by_category=true,
         numerator='coalesce(has_below_min, false)::integer', denominator='1',
-        school_groups=true
+        school_groups=true, lineage=true
     ) }}
 )
 

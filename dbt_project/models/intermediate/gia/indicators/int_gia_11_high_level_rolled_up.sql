@@ -14,7 +14,7 @@ indicator as (
     {{ rollup_indicator(
         'GIA-11', 'results', 'share', dims=['exam', 'subject_code'], by_category=true,
         numerator='is_high_level::integer', denominator='1',
-        school_groups=true
+        school_groups=true, lineage=true
     ) }}
 )
 

@@ -21,7 +21,8 @@ scored_results as (
         case exam
             when 'ЕГЭ' then test_score
             when 'ОГЭ' then primary_score
-        end as score
+        end as score,
+        load_id
     from results
     where
         exam in ('ЕГЭ', 'ОГЭ')
@@ -47,6 +48,7 @@ facts as (
         scored_results.school_code,
         scored_results.exam,
         scored_results.subject_code,
+        scored_results.load_id,
         (scored_results.score >= region_means.region_mean)::integer as numerator,
         1 as denominator
     from scored_results
@@ -61,7 +63,7 @@ facts as (
 indicator as (
     {{ rollup_indicator(
         'GIA-12', 'facts', 'share',
-        dims=['exam', 'subject_code'], levels=['municipality', 'school']
+        dims=['exam', 'subject_code'], levels=['municipality', 'school'], lineage=true
     ) }}
 )
 

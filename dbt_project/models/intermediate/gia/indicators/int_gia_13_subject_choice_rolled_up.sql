@@ -22,7 +22,8 @@ graduate_results as (
         ate_code,
         school_code,
         exam,
-        subject_code
+        subject_code,
+        load_id
     from person_results
     where is_graduate
 ),
@@ -35,14 +36,17 @@ region_subjects as (
     from graduate_results
 ),
 
+-- a graduate of an exam counts (lineage) for the lowest load_id among their results of it
 graduate_exams as (
-    select distinct
+    select
         person_key,
         year,
         ate_code,
         school_code,
-        exam
+        exam,
+        min(load_id) as load_id
     from graduate_results
+    group by person_key, year, ate_code, school_code, exam
 ),
 
 place_graduates as (
@@ -51,22 +55,38 @@ place_graduates as (
         ate_code,
         school_code,
         exam,
+        load_id,
         count(*) as n_graduates
     from graduate_exams
-    group by year, ate_code, school_code, exam
+    group by year, ate_code, school_code, exam, load_id
 ),
 
 choice_facts as (
     select
-        year,
-        ate_code,
-        school_code,
-        exam,
-        subject_code,
+        graduate_results.year,
+        graduate_results.ate_code,
+        graduate_results.school_code,
+        graduate_results.exam,
+        graduate_results.subject_code,
+        graduate_exams.load_id,
         count(*) as numerator,
         0 as denominator
     from graduate_results
-    group by year, ate_code, school_code, exam, subject_code
+    inner join graduate_exams
+        on
+            graduate_results.person_key = graduate_exams.person_key
+            and graduate_results.year = graduate_exams.year
+            and coalesce(graduate_results.ate_code, '') = coalesce(graduate_exams.ate_code, '')
+            and coalesce(graduate_results.school_code, '')
+            = coalesce(graduate_exams.school_code, '')
+            and graduate_results.exam = graduate_exams.exam
+    group by
+        graduate_results.year,
+        graduate_results.ate_code,
+        graduate_results.school_code,
+        graduate_results.exam,
+        graduate_results.subject_code,
+        graduate_exams.load_id
 ),
 
 graduate_facts as (
@@ -76,6 +96,7 @@ graduate_facts as (
         place_graduates.school_code,
         place_graduates.exam,
         region_subjects.subject_code,
+        place_graduates.load_id,
         0 as numerator,
         place_graduates.n_graduates as denominator
     from place_graduates
@@ -92,7 +113,9 @@ facts as (
 ),
 
 indicator as (
-    {{ rollup_indicator('GIA-13', 'facts', 'share', dims=['exam', 'subject_code']) }}
+    {{ rollup_indicator(
+        'GIA-13', 'facts', 'share', dims=['exam', 'subject_code'], lineage=true
+    ) }}
 )
 
 select * from indicator

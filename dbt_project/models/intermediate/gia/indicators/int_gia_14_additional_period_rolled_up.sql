@@ -22,7 +22,8 @@ graduate_exams as (
         persons.ate_code,
         persons.school_code,
         sittings.exam,
-        bool_or(sittings.stage = 'дополнительный') as has_additional
+        bool_or(sittings.stage = 'дополнительный') as has_additional,
+        min(sittings.load_id) as load_id
     from persons
     inner join sittings
         on
@@ -42,7 +43,7 @@ graduate_exams as (
 indicator as (
     {{ rollup_indicator(
         'GIA-14', 'graduate_exams', 'share', dims=['exam'],
-        numerator='coalesce(has_additional, false)::integer', denominator='1'
+        numerator='coalesce(has_additional, false)::integer', denominator='1', lineage=true
     ) }}
 )
 

@@ -20,9 +20,20 @@ ege_results as (
     select
         person_key,
         year,
-        subject_code
+        subject_code,
+        load_id
     from results
     where gia_level = 11 and exam = 'ЕГЭ'
+),
+
+-- the persons with an ЕГЭ result, each counting (lineage) for the lowest load_id among them
+ege_persons as (
+    select
+        person_key,
+        year,
+        min(load_id) as load_id
+    from ege_results
+    group by person_key, year
 ),
 
 oge_results as (
@@ -46,18 +57,16 @@ ege_graduates as (
         persons.person_key,
         persons.year,
         persons.ate_code,
-        persons.school_code
+        persons.school_code,
+        ege_persons.load_id
     from persons
+    inner join ege_persons
+        on
+            persons.person_key = ege_persons.person_key
+            and persons.year = ege_persons.year
     where
         persons.gia_level = 11
         and persons.is_graduate
-        and exists (
-            select 1
-            from ege_results
-            where
-                ege_results.person_key = persons.person_key
-                and ege_results.year = persons.year
-        )
 ),
 
 continued_subjects as (
@@ -78,6 +87,7 @@ facts as (
         ege_graduates.year,
         ege_graduates.ate_code,
         ege_graduates.school_code,
+        ege_graduates.load_id,
         (continued_subjects.person_key is not null)::integer as numerator,
         1 as denominator
     from ege_graduates
@@ -92,7 +102,9 @@ facts as (
 ),
 
 indicator as (
-    {{ rollup_indicator('GIA-15', 'facts', 'share', levels=['region', 'municipality']) }}
+    {{ rollup_indicator(
+        'GIA-15', 'facts', 'share', levels=['region', 'municipality'], lineage=true
+    ) }}
 )
 
 select * from indicator

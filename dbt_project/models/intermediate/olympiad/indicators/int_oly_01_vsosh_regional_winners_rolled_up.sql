@@ -22,7 +22,7 @@ territories as (
 indicator as (
     {{ zero_filled_count_indicator(
         'OLY-01', 'regional_entries', 'territories', numerator='is_prize_winner::integer',
-        breakdowns=[['breakdown_key'], []]
+        breakdowns=[['breakdown_key'], []], lineage=true
     ) }}
 )
 

@@ -21,7 +21,7 @@ territories as (
 indicator as (
     {{ zero_filled_count_indicator(
         'OLY-02', 'final_entries', 'territories', numerator='1',
-        breakdowns=[['breakdown_key'], []]
+        breakdowns=[['breakdown_key'], []], lineage=true
     ) }}
 )
 

@@ -26,7 +26,7 @@ territories as (
 indicator as (
     {{ zero_filled_count_indicator(
         'OLY-03', 'municipal_entries', 'territories', numerator='reached_75::integer',
-        breakdowns=[['breakdown_key', 'grade'], []]
+        breakdowns=[['breakdown_key', 'grade'], []], lineage=true
     ) }}
 )
 

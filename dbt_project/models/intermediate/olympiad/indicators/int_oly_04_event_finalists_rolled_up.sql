@@ -6,8 +6,8 @@
 -- `НТО 8-11` (grades 8–11) — a НТО finalist of another grade counts in `НТО` only. A student
 -- with several tracks/subjects of one event counts once; their grade, school and
 -- municipality are those of one of their qualifying rows (a row with a school first, then
--- the newest load, then the first line). No total row (the catalogue gives one for
--- OLY-01 … 03 only); grade NULL.
+-- the newest load, then the first line; its load is the student's in the lineage). No
+-- total row (the catalogue gives one for OLY-01 … 03 only); grade NULL.
 -- Zero rows: every territory with any uploads/olympiad row in the year publishes a row per
 -- event with >= 1 counted student in the region that year, and both НТО bands whenever НТО
 -- is among them.
@@ -54,7 +54,8 @@ students as (
         person_key,
         grade,
         ate_code,
-        school_code
+        school_code,
+        load_id
     from qualifying
     order by
         year asc,
@@ -72,7 +73,8 @@ facts as (
         school_code,
         event as breakdown_key,
         1 as numerator,
-        1 as denominator
+        1 as denominator,
+        load_id
     from students
     union all
     select
@@ -84,7 +86,8 @@ facts as (
             when grade between 8 and 11 then 'НТО 8-11'
         end as breakdown_key,
         1 as numerator,
-        1 as denominator
+        1 as denominator,
+        load_id
     from students
     where event = 'НТО' and grade between 5 and 11
 ),
@@ -121,7 +124,7 @@ breakdowns as (
 indicator as (
     {{ zero_filled_count_indicator(
         'OLY-04', 'facts', 'territories',
-        breakdowns=[['breakdown_key']], frame='breakdowns'
+        breakdowns=[['breakdown_key']], frame='breakdowns', lineage=true
     ) }}
 )
 

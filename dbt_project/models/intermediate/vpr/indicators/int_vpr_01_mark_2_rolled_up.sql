@@ -13,7 +13,7 @@ indicator as (
     {{ rollup_indicator(
         'VPR-01', 'works', 'share', dims=['grade', 'subject_code'],
         numerator='is_mark_2::integer', denominator='1',
-        school_groups=true
+        school_groups=true, lineage=true
     ) }}
 )
 

@@ -13,7 +13,7 @@ indicator as (
     {{ rollup_indicator(
         'VPR-02', 'works', 'share', dims=['grade', 'subject_code'],
         numerator='is_mark_5::integer', denominator='1',
-        school_groups=true
+        school_groups=true, lineage=true
     ) }}
 )
 

@@ -25,6 +25,7 @@ facts as (
         works.grade,
         works.subject_code,
         kinds.kind as breakdown_key,
+        works.load_id,
         (works.journal_comparison = kinds.kind)::integer as numerator,
         1 as denominator
     from works
@@ -34,7 +35,8 @@ facts as (
 
 indicator as (
     {{ rollup_indicator(
-        'VPR-03', 'facts', 'share', dims=['grade', 'subject_code', 'breakdown_key']
+        'VPR-03', 'facts', 'share', dims=['grade', 'subject_code', 'breakdown_key'],
+        lineage=true
     ) }}
 )
 

@@ -11,6 +11,17 @@ schools as (
     select * from {{ ref('int_vpr_schools_aggregated') }} {{ incremental_years_filter() }}
 ),
 
+-- a school counts (lineage) for the lowest load_id among its works of the year
+school_loads as (
+    select
+        year,
+        school_code,
+        min(load_id) as load_id
+    from {{ ref('int_vpr_works_compared') }}
+    where school_code is not null {{ incremental_years_filter('and') }}
+    group by year, school_code
+),
+
 checks as (
     select * from {{ ref('int_vpr_objectivity_checks') }} {{ incremental_years_filter() }}
 ),
@@ -29,6 +40,7 @@ facts as (
         schools.year,
         schools.ate_code,
         schools.school_code,
+        school_loads.load_id,
         (flagged_schools.school_code is not null)::integer as numerator,
         1 as denominator
     from schools
@@ -36,11 +48,17 @@ facts as (
         on
             schools.year = flagged_schools.year
             and schools.school_code = flagged_schools.school_code
+    left join school_loads
+        on
+            schools.year = school_loads.year
+            and schools.school_code = school_loads.school_code
     where schools.n_works >= 1
 ),
 
 indicator as (
-    {{ rollup_indicator('VPR-04', 'facts', 'share', levels=['region', 'municipality']) }}
+    {{ rollup_indicator(
+        'VPR-04', 'facts', 'share', levels=['region', 'municipality'], lineage=true
+    ) }}
 )
 
 select * from indicator
