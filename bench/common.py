@@ -66,6 +66,17 @@ def vm_hwm() -> int:
     raise RuntimeError("no VmHWM in /proc/self/status")
 
 
+def reset_peak_rss() -> bool:
+    """Reset this process's VmHWM to its current RSS (Linux: `5` into /proc/self/clear_refs),
+    so the next vm_hwm() is the peak of what ran since. False where that is not allowed."""
+    try:
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")
+        return True
+    except OSError:
+        return False
+
+
 def peak_rss() -> dict[str, float]:
     """Peak RSS (MiB) of this process (VmHWM) and of its largest finished child (ru_maxrss)."""
     own = vm_hwm() / MB
@@ -201,33 +212,35 @@ def instrumented():
 def run_pipeline(
     landing: Path, *, dbt: bool = True, publish: bool = True, full_refresh: bool = False
 ) -> dict:
-    """prepare → ingest → load → transform → publish on `landing`, each phase timed, with
-    per-source step times. Returns {"phases": {...}, "steps": StepTimes, "run_id": id}."""
+    """prepare → ingest → load → transform → publish on `landing`, each phase timed (and its
+    peak RSS), with per-source step times. Returns {"phases": {...}, "peak_rss_mb_by_phase":
+    {...}, "steps": StepTimes, "run_id": id}."""
     from orchestration import pipeline
 
     phases: dict[str, float] = {}
+    rss: dict[str, float] = {}  # peak RSS (MiB) of each phase, where VmHWM can be reset
+
+    def timed(name, step):
+        resettable = reset_peak_rss()
+        t0 = time.perf_counter()
+        result = step()
+        phases[name] = time.perf_counter() - t0
+        if resettable:
+            rss[name] = vm_hwm() / MB
+        return result
+
     with instrumented() as steps:
-        t0 = time.perf_counter()
-        run_id = pipeline.prepare(landing, owner="bench")
-        phases["prepare"] = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        pipeline.ingest(landing, run_id)
-        phases["ingest"] = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        pipeline.load(run_id)
-        phases["load"] = time.perf_counter() - t0
+        run_id = timed("prepare", lambda: pipeline.prepare(landing, owner="bench"))
+        timed("ingest", lambda: pipeline.ingest(landing, run_id))
+        timed("load", lambda: pipeline.load(run_id))
         if dbt:
-            t0 = time.perf_counter()
             if full_refresh:
-                pipeline.transform(run_id, full_refresh=True)
+                timed("transform", lambda: pipeline.transform(run_id, full_refresh=True))
             else:
-                pipeline.transform(run_id)
-            phases["transform"] = time.perf_counter() - t0
+                timed("transform", lambda: pipeline.transform(run_id))
             if publish:
-                t0 = time.perf_counter()
-                pipeline.publish(run_id)
-                phases["publish"] = time.perf_counter() - t0
-    return {"phases": phases, "steps": steps, "run_id": run_id}
+                timed("publish", lambda: pipeline.publish(run_id))
+    return {"phases": phases, "peak_rss_mb_by_phase": rss, "steps": steps, "run_id": run_id}
 
 
 def rows_in_landing(summary: dict) -> int:

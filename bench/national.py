@@ -56,6 +56,7 @@ def main() -> None:
         phases = {"generate": generate_s, **run["phases"]}
         steps = run["steps"]
         results["phases_s"] = phases
+        results["peak_rss_mb_by_phase"] = run["peak_rss_mb_by_phase"]
         results["rows"] = rows
         results["ingest_rows_per_s"] = rows / phases["ingest"]
         results["ingest_load_rows_per_s"] = rows / (phases["ingest"] + phases["load"])
@@ -81,12 +82,14 @@ def print_report(r: dict) -> None:
         f" load average {r['load_avg_at_start']:.2f} at start)"
     )
     for phase, sec in r["phases_s"].items():
-        print(f"  {'phase ' + phase:<28}{sec:>10,.1f} s")
+        rss = r.get("peak_rss_mb_by_phase", {}).get(phase)
+        peak = f"   peak RSS {rss:,.0f} MiB" if rss is not None else ""
+        print(f"  {'phase ' + phase:<28}{sec:>10,.1f} s{peak}")
     print(f"  {'pipeline (without generate)':<28}{r['pipeline_s']:>10,.1f} s")
     print(f"  {'ingest rows/s':<28}{r['ingest_rows_per_s']:>10,.0f}")
     print(f"  {'ingest+load rows/s':<28}{r['ingest_load_rows_per_s']:>10,.0f}")
     print(f"  {'peak RSS':<28}{r['peak_rss_mb']:>10,.0f} MiB")
-    print("\n  seconds per source       stage    check      GX   commit     rows")
+    print("\n  seconds per source       stage    check      GX   commit        rows")
     by = r["steps_s_by_source"]
     for source in r["rows_staged_by_source"]:
         cells = [
@@ -96,7 +99,7 @@ def print_report(r: dict) -> None:
         print(
             f"  {source:<20}"
             + "".join(f"{c:>9,.1f}" for c in cells)
-            + f"{r['rows_staged_by_source'][source]:>9,}"
+            + f"{r['rows_staged_by_source'][source]:>12,}"
         )
 
 

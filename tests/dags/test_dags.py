@@ -52,9 +52,9 @@ def test_tags_retries_and_order(dagbag):
     assert (marts.name, marts.uri) == ("edu_dwh_marts", MARTS_URI)
     closer = dag.get_task("close_failed_run")
     assert closer.trigger_rule == "one_failed"
-    # every task that can fail closes the run (and mails): ingest, feedback, report_pack too
+    # every task that can fail closes the run (and mails); report_pack is in edu_dwh_after_publish
     assert closer.upstream_task_ids == (
-        loaders | {"prepare", "load", "feedback", "transform", "publish", "report_pack"}
+        loaders | {"prepare", "load", "feedback", "transform", "publish"}
     )
     # a published run that rejected files or rows is mailed after publishing
     assert dag.get_task("notify_rejections").upstream_task_ids == {"publish"}

@@ -110,7 +110,7 @@ ALLOWED = {
     "expectations": {"sources", "ingestion"},
     "reporting": {"sources", "ingestion"},
     "metabase": {"sources", "ingestion"},
-    "orchestration": {"sources", "ingestion", "expectations", "reporting"},
+    "orchestration": {"sources", "ingestion", "expectations", "reporting", "metabase"},
 }
 
 
