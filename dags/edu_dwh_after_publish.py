@@ -41,30 +41,10 @@ MARTS = Asset(name=MARTS_ASSET_NAME, uri=MARTS_ASSET_URI)
 def edu_dwh_after_publish():
     @task
     def sync_dashboards() -> str:
-        from airflow.sdk import Connection
-        from airflow.sdk.exceptions import AirflowNotFoundException
-
-        from orchestration.after_publish import (
-            METABASE_CONN_ID,
-            MetabaseTarget,
-            metabase_from_env,
-        )
+        from orchestration.after_publish import metabase_target
         from orchestration.after_publish import sync_dashboards as sync
 
-        try:
-            conn = Connection.get(METABASE_CONN_ID)
-        except AirflowNotFoundException:
-            conn = None
-        if conn is not None and conn.host:
-            target = MetabaseTarget(
-                url=conn.host if "://" in conn.host else f"http://{conn.host}:{conn.port or 3000}",
-                user=conn.login or "",
-                password=conn.password or "",
-                database_name=conn.schema or "edu_dwh",
-            )
-        else:
-            target = metabase_from_env()
-        return sync(target)
+        return sync(metabase_target())
 
     @task
     def report_pack() -> int:

@@ -30,11 +30,31 @@ class MetabaseTarget:
     user: str
     password: str
     database_name: str
+    api_key: str | None = None  # METABASE_API_KEY: sent as X-API-KEY, no login needed
+
+
+def metabase_target() -> MetabaseTarget | None:
+    """Metabase from the Airflow connection `edu_dwh_metabase` (host, login, password;
+    schema = the warehouse's name in Metabase) when it has a host, else from the
+    environment (metabase_from_env); METABASE_API_KEY from the environment either way."""
+    from metabase.provision import DEFAULT_DATABASE_NAME
+    from orchestration.airflow_settings import connection
+
+    conn = connection(METABASE_CONN_ID)
+    if conn is None or not conn.host:
+        return metabase_from_env()
+    return MetabaseTarget(
+        url=conn.host if "://" in conn.host else f"http://{conn.host}:{conn.port or 3000}",
+        user=conn.login or "",
+        password=conn.password or "",
+        database_name=conn.schema or DEFAULT_DATABASE_NAME,
+        api_key=os.environ.get("METABASE_API_KEY") or None,
+    )
 
 
 def metabase_from_env() -> MetabaseTarget | None:
-    """METABASE_URL (or MB_URL) with MB_USER / MB_PASSWORD (METABASE_USER /
-    METABASE_PASSWORD) and MB_DATABASE_NAME; None when no URL is set."""
+    """METABASE_URL (or MB_URL) with METABASE_API_KEY, or MB_USER / MB_PASSWORD
+    (METABASE_USER / METABASE_PASSWORD), and MB_DATABASE_NAME; None when no URL is set."""
     from metabase.provision import DEFAULT_DATABASE_NAME
 
     env = os.environ
@@ -46,6 +66,7 @@ def metabase_from_env() -> MetabaseTarget | None:
         user=env.get("METABASE_USER") or env.get("MB_USER") or "",
         password=env.get("METABASE_PASSWORD") or env.get("MB_PASSWORD") or "",
         database_name=env.get("MB_DATABASE_NAME", DEFAULT_DATABASE_NAME),
+        api_key=env.get("METABASE_API_KEY") or None,
     )
 
 
@@ -59,16 +80,17 @@ def sync_dashboards(target: MetabaseTarget | None) -> str:
         )
         print(line, flush=True)
         return line
-    if not (target.user and target.password):
+    if not target.api_key and not (target.user and target.password):
         raise ValueError(
-            f"Metabase {target.url}: не заданы пользователь и пароль (MB_USER / MB_PASSWORD"
-            f" или логин и пароль подключения {METABASE_CONN_ID})"
+            f"Metabase {target.url}: не заданы ключ API (METABASE_API_KEY) или пользователь и"
+            f" пароль (MB_USER / MB_PASSWORD или логин и пароль подключения {METABASE_CONN_ID})"
         )
     from metabase.client import MetabaseClient
     from metabase.provision import provision
 
-    client = MetabaseClient(target.url)
-    client.login(target.user, target.password)
+    client = MetabaseClient(target.url, api_key=target.api_key)
+    if not target.api_key:
+        client.login(target.user, target.password)
     report = provision(client, database_name=target.database_name)
     line = f"Дашборды Metabase ({target.url}) синхронизированы. {report.summary()}"
     print(line, flush=True)
