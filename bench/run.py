@@ -31,9 +31,11 @@ called through its public functions, unchanged. What each number means:
    of `pipeline.transform` (a full dbt build), plus the other phases. One file of one year
    (bench.dbt_change.CHANGE_FILE) is held back from that run and added by a second run:
    its `transform` is the dbt build of a one-year change (incremental, issue 8 #4).
-7. memory — peak RSS (VmHWM) of a fresh process that stages an ЕГЭ file of N rows, and
-   its growth above the RSS after imports, for each N in EDU_DWH_BENCH_MEM_ROWS; with
-   chunked reading the growth stays about the same whatever N (ratio ≈ 1).
+7. memory — peak RSS (VmHWM) of a fresh process that takes an ЕГЭ file of N rows through
+   every step of a file (stage_file, check_load, validate_stage = GX, commit_load; per step,
+   VmHWM reset between them), and its growth above the RSS after imports, for each N in
+   EDU_DWH_BENCH_MEM_ROWS; with chunked reading and the checks in SQL the growth stays
+   about the same whatever N (ratio ≈ 1).
 
 Files: a generated ЕГЭ file (and an ОГЭ file) repeated to EDU_DWH_BENCH_ROWS rows (default
 200000; EDU_DWH_BENCH_OGE_ROWS, 0 to skip ОГЭ), each row with its own СНИЛС.
@@ -307,25 +309,43 @@ def xlsx_only() -> None:
 _CHILD = """
 import sys
 from pathlib import Path
-from bench.common import rss_now, vm_hwm
+from bench.common import reset_peak_rss, rss_now, vm_hwm
+from expectations.runner import validate_stage
 from ingestion import db, loader
 from ingestion.config import get_settings
 from sources import SOURCES
-get_settings()
+settings = get_settings()
+spec = SOURCES["ege"]
+path, run_id, rel = Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 base = rss_now()
 conn = db.connect()
-res = loader.stage_file(conn, int(sys.argv[2]), SOURCES["ege"], Path(sys.argv[1]), sys.argv[3])
+peaks = {}
+def step(name, fn):
+    reset_peak_rss()
+    result = fn()
+    peaks[name] = vm_hwm()
+    return result
+res = step("stage", lambda: loader.stage_file(conn, run_id, spec, path, rel))
 assert res.status == "staged", res.message
-peak = vm_hwm()
-with conn.cursor() as cur:
-    cur.execute(f"drop table if exists {loader.stage_table(res.load_id)}")
-conn.commit()
-print("RSS", base, peak, res.rows_read)
+step("check", lambda: loader.check_load(conn, spec, res.load_id))
+verdict = step(
+    "validate",
+    lambda: validate_stage(
+        settings.dsn, "ege", loader.stage_table(res.load_id), res.load_id, run_id
+    ),
+)
+done = step("commit", lambda: loader.commit_load(conn, spec, res.load_id, rel, path))
+assert done.rows_loaded == res.rows_read, (done.status, done.message)
+print("RSS", base, *(peaks[k] for k in ("stage", "check", "validate", "commit")), res.rows_read)
 """
 
+_STEPS = ("stage", "check", "validate", "commit")
 
-def staging_memory(path: Path, run_id: int) -> dict:
-    """Peak RSS of a fresh process staging `path`, and its growth above the post-import RSS."""
+
+def file_memory(path: Path, run_id: int) -> dict:
+    """Peak RSS of a fresh process taking `path` through the steps of a file (stage_file,
+    check_load, validate_stage = GX, commit_load), per step (VmHWM reset between steps),
+    and the growth of the largest above the post-import RSS."""
     t0 = time.perf_counter()
     out = subprocess.run(
         [sys.executable, "-c", _CHILD, str(path), str(run_id), f"bench/{path.name}"],
@@ -333,13 +353,15 @@ def staging_memory(path: Path, run_id: int) -> dict:
         capture_output=True,
         text=True,
     ).stdout
-    base, peak, rows = (
+    base, *peaks, rows = (
         int(x) for x in next(ln for ln in out.splitlines() if ln.startswith("RSS")).split()[1:]
     )
+    by_step = {k: v / MB for k, v in zip(_STEPS, peaks, strict=True)}
     return {
         "rows": rows,
-        "peak_rss_mb": peak / MB,
-        "growth_mb": (peak - base) / MB,
+        "peak_rss_mb": max(by_step.values()),
+        "peak_rss_mb_by_step": by_step,
+        "growth_mb": (max(peaks) - base) / MB,
         "seconds": time.perf_counter() - t0,
     }
 
@@ -422,9 +444,9 @@ def main() -> None:
         # 7. memory
         mem = {}
         for k, n in enumerate(MEM_ROWS):
-            print(f"[bench] memory: staging {n} rows in a fresh process …", flush=True)
+            print(f"[bench] memory: one file of {n} rows in a fresh process …", flush=True)
             path = enlarge_csv(ege_t, big / f"ege_mem_{n}.csv", n, 930_000_000 + k * 10_000_000)
-            mem[str(n)] = staging_memory(path, run_id)
+            mem[str(n)] = file_memory(path, run_id)
             path.unlink()
         if len(MEM_ROWS) >= 2:
             lo, hi = mem[str(MEM_ROWS[0])], mem[str(MEM_ROWS[-1])]
@@ -520,7 +542,8 @@ def print_table(r: dict) -> None:
         row(f"   dbt one-year change ({d['change_file']} added)", d["one_year_change_s"], "s")
     m = r.get("memory")
     if m:
-        lines.append(("— memory: stage_file of an ЕГЭ file in a fresh process", ""))
+        title = "— memory: one ЕГЭ file through stage, check, GX, commit (fresh process)"
+        lines.append((title, ""))
         for n in r["mem_rows"]:
             e = m[str(n)]
             row(
@@ -528,6 +551,9 @@ def print_table(r: dict) -> None:
                 e["peak_rss_mb"],
                 f"MiB  (growth after imports {e['growth_mb']:.0f} MiB, {e['seconds']:.0f} s)",
             )
+            steps = e.get("peak_rss_mb_by_step", {})
+            if steps:
+                row("   by step", "  ".join(f"{k} {v:,.0f}" for k, v in steps.items()), "MiB")
         if "peak_ratio" in m:
             row(f"   ratio for {m['rows_ratio']:.0f}× rows: peak RSS", m["peak_ratio"])
             row("   ratio: growth after imports", m["growth_ratio"])

@@ -150,3 +150,36 @@ begin;
 commit;
     {%- endif -%}
 {% endmacro %}
+
+
+{#
+    Data tests of an incremental run check the years it rebuilt (issue 8 #4: validation cost
+    follows the change). dbt wraps the model a generic test reads in get_where_subquery; this
+    override adds `year = any(<rebuilt years>)` when the tested model is incremental by year
+    and the build is incremental. The other years of its table are the published rows, which
+    passed the same tests in the build that published them: the project's fingerprint is the
+    same, otherwise the build would be full (orchestration/incremental.py). A full build tests
+    every row. Tests of other models, singular tests and a test's own `where` are unchanged.
+#}
+{% macro get_where_subquery(relation) -%}
+    {%- set where = config.get('where', '') -%}
+    {%- set clauses = ['(' ~ where ~ ')'] if where else [] -%}
+    {%- set tested_id = model.get('attached_node') if model is mapping else none -%}
+    {%- if execute and tested_id and var('changed_years', none) is not none
+        and not flags.FULL_REFRESH -%}
+        {%- set tested = graph.nodes.get(tested_id) -%}
+        {%- if tested is not none and tested.config.materialized == 'incremental'
+            and tested.config.incremental_strategy == 'replace_years'
+            and relation.identifier == tested.alias -%}
+            {%- do clauses.append('year = any(' ~ years_array(rebuilt_years(tested)) ~ ')') -%}
+        {%- endif -%}
+    {%- endif -%}
+    {%- if clauses -%}
+        {%- set filtered -%}
+            (select * from {{ relation }} where {{ clauses | join(' and ') }}) dbt_subquery
+        {%- endset -%}
+        {%- do return(filtered) -%}
+    {%- else -%}
+        {%- do return(relation) -%}
+    {%- endif -%}
+{%- endmacro %}

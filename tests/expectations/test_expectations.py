@@ -322,6 +322,35 @@ def test_clean_stage_passes_and_row_count_is_a_warning(dwh):
     assert suites == [("ege.accepted",)]
 
 
+def test_gx_never_fetches_the_rows_of_a_file(dwh):
+    """Validation is SQL on the stage: no query returns the file's rows to this process (the
+    memory of a run must not grow with the file, issue 8 #5). GX reads a query asset's
+    columns from the result of its query; context._columns_without_rows makes that query
+    return none."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    load_id = _new_load(dwh, "ege")
+    rows = [_gia_row(load_id, n) for n in range(1, 301)]
+    stage = _create_stage(dwh, load_id, rows)
+    fetched: list[tuple[int, str]] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        fetched.append((cursor.rowcount, statement))
+
+    event.listen(Engine, "after_cursor_execute", record)
+    try:
+        outcome = runner.validate_stage(dwh, "ege", stage, load_id, None, validate_all_rows=False)
+    finally:
+        event.remove(Engine, "after_cursor_execute", record)
+
+    assert outcome.success is True  # the column set matched: names still read right
+    assert outcome.failures == []
+    columns = [st for _, st in fetched if "as edu_dwh_columns limit 0" in st]
+    assert columns, "GX no longer reads the columns through column_reflection_fallback"
+    assert max(n for n, _ in fetched) < 300, [st[:200] for n, st in fetched if n >= 300]
+
+
 def test_oge_rules_differ_from_ege(dwh):
     load_id = _new_load(dwh, "oge")
     rows = [

@@ -12,6 +12,7 @@ import psycopg2
 import pytest
 
 from bench import marts_digest
+from ingestion.config import state_dir
 from orchestration import incremental, pipeline
 from orchestration.operations import withdraw_file
 from synthetic import generate
@@ -41,6 +42,22 @@ def xids_by_year(dsn, relation: str) -> dict[int, set[int]]:
     return out
 
 
+def compiled_tests() -> dict[str, str]:
+    """Compiled SQL of two data tests of the last dbt build (run_results.json): the
+    uniqueness test of int_gia_results_selected (incremental by year) and a not_null test
+    of a staging view (not incremental)."""
+    results = json.loads((state_dir() / "dbt_target" / "run_results.json").read_text())
+    out = {}
+    for node in results["results"]:
+        uid = node["unique_id"]
+        if uid.startswith("test.edu_dwh.unique_combination_int_gia_results_selected_"):
+            out["unique_combination"] = node["compiled_code"]
+        elif uid.startswith("test.edu_dwh.not_null_stg_fis_gia__results_"):
+            out.setdefault("not_null_stg_fis_gia__results", node["compiled_code"])
+    assert set(out) == {"unique_combination", "not_null_stg_fis_gia__results"}, sorted(out)
+    return out
+
+
 @pytest.fixture
 def landing(tmp_path):
     out = tmp_path / "landing"
@@ -64,6 +81,10 @@ def test_one_year_change_rebuilds_that_year_and_equals_full_refresh(
     out = capsys.readouterr().out
     assert "Сборка dbt: инкрементная — пересобираются годы 2023" in out
     incremental_marts = all_digests(warehouse)
+    # the data tests of an incremental model read the years it rebuilt; others read all
+    tests = compiled_tests()
+    assert "year = any(array[2023]::integer[])" in tests["unique_combination"]
+    assert "year = any(" not in tests["not_null_stg_fis_gia__results"]
 
     # only 2023 was recomputed where nothing reads an earlier year: the other years' rows
     # are the published ones copied before the models ran (one earlier transaction)
@@ -79,6 +100,7 @@ def test_one_year_change_rebuilds_that_year_and_equals_full_refresh(
 
     pipeline.run_all(landing, full_refresh=True)
     assert "Сборка dbt: полная — полная пересборка по запросу" in capsys.readouterr().out
+    assert "year = any(" not in compiled_tests()["unique_combination"]  # full: every row
     assert all_digests(warehouse) == incremental_marts
 
     builds = q(
