@@ -5,25 +5,28 @@ reference and the fallback.
 the same rows, the same COPY text byte for byte — but computes a clean chunk in columns:
 
 - The file is read in blocks of complete lines (memory does not grow with the file):
-  `chunk_rows` lines at a time after the header line, a Windows-1251 block decoded in
-  Python and re-encoded to UTF-8 (polars reads UTF-8 only), CRLF turned into LF, a UTF-8
-  BOM skipped with the header line.
+  `chunk_rows` lines per chunk, in parts of PART_ROWS lines, after the header line; a
+  Windows-1251 block is decoded in Python and re-encoded to UTF-8 (polars reads UTF-8
+  only), CRLF turned into LF, a UTF-8 BOM skipped with the header line.
 - A block is *regular* when each line is one row as pandas' C parser would read it: no
   quote mark, no empty line, no lone CR, no NUL, no backslash or tab (values needing COPY
   escaping) and exactly as many «;» per line as the header has. Only then is it split by
   polars (all columns strings, empty stays empty). Pandas numbers such rows exactly like
   the lines, so chunk boundaries and `source_row` agree.
-- Each column is typed and checked once per DISTINCT raw value, with the same pandas code
-  as `parse.parse_chunk` (strip, code cleaning, allowed values by `csv_key`, numbers, dates,
-  flags, school years) and spread over the rows by polars. The contract's row rules run on
-  the typed columns as pandas series, exactly as in `parse_chunk`. person_key is the same
-  HMAC (`pseudonymise.person_keys`) once per distinct (СНИЛС, series, number).
-- If anything in a chunk would be rejected or noted (any reason at all: a Russian message
-  is only ever built by the pandas path), the regular chunk is handed to `parse_chunk` as
-  the pandas frame of strings `read_csv` would have given. If a block is not regular, the
-  rest of the file is read by pandas (`csv_frames`, the chunks already staged skipped), so
-  quoting, blank lines and field-count errors (with pandas' own error text) are pandas'.
-- The COPY text of a clean chunk is written by polars (`FastChunk.copy_text`).
+- Each column is typed and checked once per DISTINCT raw value (remembered for the file:
+  years, codes, stages and scores recur in every part), with the same pandas code as
+  `parse.parse_chunk` (strip, code cleaning, allowed values by `csv_key`, numbers, dates,
+  flags, school years), and spread over the rows by polars. The contract's row rules run
+  on the typed columns as pandas series, as in `parse_chunk`. person_key is the same HMAC
+  (`pseudonymise.person_keys`) once per distinct (СНИЛС, series, number) of a part.
+- A row with anything to reject or note (any reason at all: a Russian message is only
+  ever built by the pandas path) goes through `parse_chunk`, with the chunk's other such
+  rows, as the pandas frame of strings `read_csv` gives (same index); its output is put in
+  its place among the fast rows. If a block is not regular, the rest of the file is read
+  by pandas (`csv_frames`, the chunks already staged skipped), so quoting, blank lines
+  and field-count errors (with pandas' own error text) are pandas'.
+- The COPY text of a fast chunk is written by polars (`FastChunk.copy_text`; the loader
+  calls it in its COPY thread).
 
 Sources with ВПР task columns (TASKS) stay on the pandas path; XLSX never comes here.
 `EDU_DWH_FAST_CSV=0` turns the fast path off (everything through pandas).
@@ -64,6 +67,10 @@ from sources import (
 
 FAST_ENV = "EDU_DWH_FAST_CSV"  # "0": every CSV through the pandas path
 _KINDS = {TEXT, INT, NUMBER, DATE, FLAG, PERSONAL, SCHOOL_YEAR}
+# a chunk is computed in parts of this many rows: the working memory of polars and of the
+# allocators grows with the rows handled at once (peak RSS ~400 MiB with 50,000, ~240 with
+# 12,500 for the benchmark's ЕГЭ file; the pandas path ~220)
+PART_ROWS = 12_500
 _HEADER_LIMIT = 1 << 20  # a longer first line (or one without a line feed): pandas reads
 _NULL = "\\N"
 _PERSON_HEADERS = ("СНИЛС", "Серия документа", "Номер документа")
@@ -112,17 +119,24 @@ class FastChunk:
 # reading blocks of lines
 
 
-def _line_blocks(path: Path, encoding: str, chunk_rows: int) -> Iterator[bytes]:
-    """The data lines after the header line, `chunk_rows` lines per block, as UTF-8 bytes
-    (the last block may be shorter and gets a final line feed)."""
+def _line_blocks(path: Path, encoding: str, chunk_rows: int) -> Iterator[tuple[bytes, bool]]:
+    """(block, whether it ends a chunk): the data lines after the header line as UTF-8
+    bytes, `chunk_rows` lines per chunk in blocks of at most PART_ROWS lines (the last
+    block may be shorter and gets a final line feed)."""
+    part_rows = min(chunk_rows, PART_ROWS)
     with open(path, "rb") as fh:
         fh.readline()  # the header line (a BOM with it)
-        while lines := list(islice(fh, chunk_rows)):
+        left = chunk_rows
+        while lines := list(islice(fh, min(left, part_rows))):
+            left -= len(lines)
             block = b"".join(lines)
             del lines
             if not block.endswith(b"\n"):
                 block += b"\n"
-            yield block.decode("cp1251").encode("utf-8") if encoding == "cp1251" else block
+            if encoding == "cp1251":
+                block = block.decode("cp1251").encode("utf-8")
+            yield block, not left
+            left = left or chunk_rows
 
 
 def _regular(block: bytes, n_columns: int) -> bytes | None:
@@ -159,18 +173,30 @@ def fast_chunks(
     if line is None or b'"' in line or b"\r" in line:
         yield from parsed_chunks(csv_frames(path, header, chunk_rows), header, spec, secret)
         return
-    for block in _line_blocks(path, header.encoding, chunk_rows):
+    parts: list[tuple[FastChunk, np.ndarray, pl.DataFrame]] = []  # of the chunk being read
+    memo: dict = {}  # per stored column: raw value → what _column made of it
+    for block, chunk_end in _line_blocks(path, header.encoding, chunk_rows):
         data = _regular(block, len(columns))
         if data is None:
             break
         raw = _read(data, names)
         if raw is None or raw.height != data.count(b"\n"):
             break
-        yield from _chunk(raw, names, start, header, spec, secret)
+        fast, bad = _parse_fast(raw, names, start, header, spec, secret, memo)
+        parts.append((fast, bad, raw.filter(pl.Series(bad)) if bad.any() else None))
         start += raw.height
-        done += 1
+        if chunk_end:
+            chunk = _joined(parts, names, header, spec, secret)
+            if chunk is False:
+                break
+            yield from chunk
+            parts = []
+            done += 1
     else:
-        return
+        chunk = _joined(parts, names, header, spec, secret)
+        if chunk is not False:
+            yield from chunk
+            return
     # the rest of the file is not plain lines: pandas reads it (the staged chunks skipped)
     frames = csv_frames(path, header, chunk_rows)
     for _ in range(done):
@@ -208,35 +234,28 @@ def _frame(raw: pl.DataFrame, names: list[str], columns: list[str], index) -> pd
     )
 
 
-def _chunk(
-    raw: pl.DataFrame,
-    names: list[str],
-    start: int,
-    header: FileHeader,
-    spec: SourceSpec,
-    secret: bytes,
-) -> Iterator[tuple[pd.DataFrame | FastChunk, int]]:
-    """The parsed chunk of a regular block. Rows with anything to reject or note go
-    through `parse_chunk` (their reasons in its words), the rest are computed in columns;
-    the two are merged in row order."""
-    n = raw.height
-    fast, bad = _parse_fast(raw, names, start, header, spec, secret)
+def _joined(parts: list, names: list[str], header: FileHeader, spec: SourceSpec, secret: bytes):
+    """The chunk of its parts as [(FastChunk, rows read)] (none when every row was blank,
+    as parsed_chunks gives), or False to leave the chunk to pandas. Rows with anything to
+    reject or note go through one `parse_chunk` (their reasons in its words), the rest
+    were computed in columns; merged in row order."""
+    if not parts:
+        return []
+    fast = FastChunk(pl.concat([p.frame for p, _, _ in parts]))
+    bad = np.concatenate([b for _, b, _ in parts])
+    start = int(fast.frame["source_row"][0]) - 1
     if not bad.any():
-        yield fast, n
-        return
+        return [(fast, len(fast))]
     rows = np.flatnonzero(bad)
-    slow = list(
-        parsed_chunks(
-            [_frame(raw[rows], names, header.columns, start + rows)], header, spec, secret
-        )
-    )
+    raw = pl.concat([r for _, _, r in parts if r is not None])
+    frame = _frame(raw, names, header.columns, start + rows)
+    slow = list(parsed_chunks([frame], header, spec, secret))
     merged = _merge(fast, bad, slow, start)
-    if merged is None:  # values the fast frame cannot hold: the whole chunk by pandas
-        frame = _frame(raw, names, header.columns, pd.RangeIndex(start, start + n))
-        yield from parsed_chunks([frame], header, spec, secret)
-        return
-    if len(merged):  # a chunk of blank rows only: nothing, as parsed_chunks gives
-        yield merged, int((~bad).sum()) + sum(k for _, k in slow)
+    if merged is None:  # values the fast frame cannot hold
+        return False
+    if not len(merged):
+        return []
+    return [(merged, int((~bad).sum()) + sum(k for _, k in slow))]
 
 
 def _merge(fast: FastChunk, bad: np.ndarray, slow: list, start: int) -> FastChunk | None:
@@ -334,6 +353,41 @@ def _column(col, values: pd.Series) -> tuple[dict, np.ndarray]:
     return {}, np.ones(len(values), dtype=bool)  # a kind the fast path does not know
 
 
+_MEMO_LIMIT = 100_000  # values remembered per column (memory stays bounded)
+
+
+def _column_memo(seen: dict, col, distinct: list[str]) -> tuple[dict, np.ndarray]:
+    """`_column` of the distinct raw values of a part, each value computed once per file
+    (the same values recur in every part: years, codes, stages, scores): ({output column:
+    (COPY text per value, parsed values as a series or None)}, which values have a
+    reason)."""
+    new = [v for v in distinct if v not in seen]
+    if new and len(seen) + len(new) > _MEMO_LIMIT:
+        seen.clear()
+        new = list(distinct)
+    if new:
+        results, bad = _column(col, pd.Series([v.strip() for v in new], dtype="str"))
+        made = {
+            name: (_text_values(text), None if value is None else value.tolist())
+            for name, (text, value) in results.items()
+        }
+        for j, v in enumerate(new):
+            seen[v] = (
+                bool(bad[j]),
+                {name: (t[j], None if p is None else p[j]) for name, (t, p) in made.items()},
+            )
+    entries = [seen[v] for v in distinct]
+    bad = np.fromiter((e[0] for e in entries), dtype=bool, count=len(entries))
+    out = {}
+    for name in entries[0][1]:
+        text = [e[1][name][0] for e in entries]
+        # no parsed value: a flag, a school year's text (as _column gives)
+        has_value = not (col.kind == FLAG or (col.kind == SCHOOL_YEAR and name == col.name))
+        value = pd.Series([e[1][name][1] for e in entries]) if has_value else None
+        out[name] = (text, value)
+    return out, bad
+
+
 def _text_values(series: pd.Series) -> list[str | None]:
     return [v if isinstance(v, str) else None for v in series.tolist()]
 
@@ -345,9 +399,11 @@ def _parse_fast(
     header: FileHeader,
     spec: SourceSpec,
     secret: bytes,
+    memo: dict,
 ) -> tuple[FastChunk, np.ndarray]:
     """(the chunk computed in columns, the rows to leave to parse_chunk: every row with
-    anything to reject or note). The fast chunk's values of those rows are not used."""
+    anything to reject or note). The fast chunk's values of those rows are not used.
+    `memo`: what each column's distinct values gave so far in this file."""
     n = raw.height
     file_name = dict(zip(header.columns, names, strict=True))
     by_contract = {c.header: file_name[fc] for fc, c in header.mapping.items()}
@@ -367,14 +423,13 @@ def _parse_fast(
         ]
     )
     for i, (col, distinct) in enumerate(zip(stored, distincts, strict=True)):
-        values = pd.Series([v.strip() for v in distinct], dtype="str")
-        results, bad_values = _column(col, values)
+        results, bad_values = _column_memo(memo.setdefault(i, {}), col, distinct)
         codes_series = codes_frame[f"k{i}"]
         codes = codes_series.to_numpy()
         if bad_values.any():
             bad |= bad_values[codes]
         for name, (text, value) in results.items():
-            out[name] = pl.Series(_text_values(text), dtype=pl.String).gather(codes_series)
+            out[name] = pl.Series(text, dtype=pl.String).gather(codes_series)
             if value is not None:
                 taken = value.to_numpy()[codes]
                 parsed[name] = pd.Series(

@@ -277,3 +277,24 @@ def test_fast_path_can_be_switched_off(tmp_path, monkeypatch):
     monkeypatch.setenv("EDU_DWH_FAST_CSV", "0")
     pandas_text, fast_text, kinds = _staged(path)
     assert kinds == ["DataFrame"] and fast_text == pandas_text
+
+
+@pytest.mark.parametrize("chunk_rows", [50_000, 10, 4])
+def test_fast_path_chunk_of_several_parts(tmp_path, monkeypatch, chunk_rows):
+    """A chunk computed in parts of 3 rows (values remembered between parts), rows with
+    reasons in several parts, a blank row: the pandas path's text and chunks."""
+    from ingestion.read import fast
+
+    monkeypatch.setattr(fast, "PART_ROWS", 3)
+    rows = _clean_rows(25)
+    rows[2] = _clean_rows(1, test="101")[0]
+    rows[7] = _clean_rows(1, stage="ОСНОВНОЙ", snils="")[0]
+    rows[8] = _clean_rows(1, date="03.06.2022")[0]
+    lines = _lines(rows)
+    lines.insert(15, ";" * (len(EGE_HEADER) - 1))
+    path = tmp_path / "ege.csv"
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("cp1251"))
+    pandas_text, fast_text, kinds = _staged(path, chunk_rows=chunk_rows)
+    assert fast_text == pandas_text
+    assert set(kinds) == {"FastChunk"}
+    assert "«Тестовый балл»: значение «101» больше 100" in fast_text
