@@ -6,7 +6,9 @@ that a change to reading, parsing or COPY formatting changed no staged value.
 Per file: the header (encoding, columns, unknown, notes) then each COPY statement and its
 text, or the Russian reason the file is rejected. Run before and after a change on the
 same folder (e.g. `synthetic.generate(dir, seed=1, scale=0.3)`) and compare with `cmp`.
-The pseudonymisation key is fixed here, so person keys are comparable too.
+The pseudonymisation key is fixed here, so person keys are comparable too. It stages as
+`stage_file` does (`source.copy_chunks`): `EDU_DWH_FAST_CSV=0` dumps the pandas path only,
+to compare with the CSV fast path (ingestion/read/fast.py).
 """
 
 from __future__ import annotations
@@ -75,7 +77,7 @@ def dump(root: Path, out, chunk_rows: int | None = None) -> None:
             try:
                 rows = 0
                 args = (SECRET,) if chunk_rows is None else (SECRET, chunk_rows)
-                for chunk, n in source.chunks(*args):
+                for chunk, n in source.copy_chunks(*args):
                     rows += n
                     out.write(f"CHUNK rows_read={n}\n")
                     loader._copy_frame(conn, "raw._stage_1", chunk, 1)

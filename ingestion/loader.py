@@ -33,7 +33,7 @@ from ingestion import deliveries
 from ingestion.config import get_settings, quarantine_dir
 from ingestion.encoding import EncodingProblem
 from ingestion.messages import csv_problem
-from ingestion.read import HeaderProblem, open_source
+from ingestion.read import FastChunk, HeaderProblem, open_source
 from sources import SOURCES, SourceSpec
 
 
@@ -135,7 +135,7 @@ def stage_file(
         secret = get_settings().pseudonym_key
         try:
             with _BackgroundCopy(conn) as copier:
-                for chunk, n in source.chunks(secret):
+                for chunk, n in source.copy_chunks(secret):
                     rows_read += n
                     copier.put(*_copy_statement(table, chunk, load_id))
                     rate = rows_read / max(time.monotonic() - started, 1e-6)
@@ -237,12 +237,20 @@ def _copy_frame(conn, table: str, frame, load_id: int) -> None:
     _copy(conn, *_copy_statement(table, frame, load_id))
 
 
-def _copy_statement(table: str, frame: pd.DataFrame, load_id: int) -> tuple[str, str]:
+def _copy_statement(table: str, frame: pd.DataFrame | FastChunk, load_id: int) -> tuple:
+    """(COPY statement, its text — for a FastChunk a function writing it)."""
     cols = ", ".join(["load_id", *frame.columns])
-    return f"copy {table} ({cols}) from stdin with (format text)", copy_text(frame, load_id)
+    sql = f"copy {table} ({cols}) from stdin with (format text)"
+    if isinstance(frame, FastChunk):
+        return sql, lambda: frame.copy_text(load_id)
+    return sql, copy_text(frame, load_id)
 
 
-def _copy(conn, sql: str, text: str) -> None:
+def _copy(conn, sql: str, text) -> None:
+    """COPY `text` (or what `text()` gives: a fast chunk's text is written by polars, which
+    releases the GIL, in the COPY worker thread)."""
+    if callable(text):
+        text = text()
     with conn.cursor() as cur:
         cur.copy_expert(sql, io.StringIO(text), size=1 << 20)
 
@@ -282,12 +290,15 @@ class _BackgroundCopy:
 _NULL = "\\N"
 
 
-def copy_text(frame: pd.DataFrame, load_id: int) -> str:
+def copy_text(frame: pd.DataFrame | FastChunk, load_id: int) -> str:
     """The chunk as COPY text: `load_id` first, tab-separated, NULL = \\N, backslash, tab,
     line feed and carriage return escaped. Values are joined as they are; whether any of
     them needed escaping is decided by counting separators and backslashes in the joined
     text (exact: each row has one line feed and len(columns) tabs, each NULL one
-    backslash), so the escaping pass runs only for a chunk that needs it."""
+    backslash), so the escaping pass runs only for a chunk that needs it. A `FastChunk`
+    (ingestion/read/fast.py) writes its own text: the same bytes."""
+    if isinstance(frame, FastChunk):
+        return frame.copy_text(load_id)
     n = len(frame)
     if not n:
         return ""

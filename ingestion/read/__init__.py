@@ -18,12 +18,13 @@ from pathlib import Path
 import pandas as pd
 
 from ingestion.read.csv import csv_frames, read_csv_header
+from ingestion.read.fast import FastChunk, fast_chunks, fast_enabled, fast_supported
 from ingestion.read.header import FileHeader, HeaderProblem
 from ingestion.read.parse import CHUNK_ROWS, parsed_chunks
 from ingestion.read.xlsx import Book, XlsxHeader, locate, xlsx_frames
 from sources import SourceSpec
 
-__all__ = ["CHUNK_ROWS", "FileHeader", "HeaderProblem", "Source", "open_source"]
+__all__ = ["CHUNK_ROWS", "FastChunk", "FileHeader", "HeaderProblem", "Source", "open_source"]
 
 
 class Source:
@@ -51,6 +52,16 @@ class Source:
     ) -> Iterator[tuple[pd.DataFrame, int]]:
         """(parsed chunk, rows read in it): typed, checked, pseudonymised (parse.py)."""
         return parsed_chunks(self.frames(chunk_rows), self.header, self.spec, secret)
+
+    def copy_chunks(
+        self, secret: bytes, chunk_rows: int = CHUNK_ROWS
+    ) -> Iterator[tuple[pd.DataFrame | FastChunk, int]]:
+        """What staging COPYs: as `chunks`, but a clean chunk of a CSV file may come as a
+        `FastChunk` computed in columns by polars (fast.py; same COPY text, see
+        `loader.copy_text`). `EDU_DWH_FAST_CSV=0` turns that off."""
+        if self._book is None and fast_enabled() and fast_supported(self.spec, self.header):
+            return fast_chunks(self.path, self.header, self.spec, secret, chunk_rows)
+        return self.chunks(secret, chunk_rows)
 
     def close(self) -> None:
         if self._book is not None:

@@ -16,7 +16,7 @@ from ingestion import loader
 from ingestion.pseudonymise import keyed_hasher, person_key, person_keys
 from ingestion.read import open_source
 from sources import SOURCES
-from tests.fixtures.landing import EGE_HEADER, ege_row, write_ege
+from tests.fixtures.landing import EGE_HEADER, OGE_HEADER, ege_row, write_ege
 
 
 @pytest.mark.parametrize("secret", [b"", b"k", b"x" * 64, b"y" * 65, b"z" * 300])
@@ -104,3 +104,197 @@ def test_checked_per_distinct_value_same_as_per_row(tmp_path):
     text = _copy_texts(path, 500)
     assert "недопустимое значение" in text and "не число" in text  # reasons were built
     assert io.StringIO(text).read().count("\n") == 600
+
+
+# --- the columnar fast path of CSV files (ingestion/read/fast.py) against the pandas path
+
+
+def _staged(path, source="ege", chunk_rows=50_000):
+    """(COPY text of the pandas path, of the fast path, kinds of the fast path's chunks);
+    a reading error as its text in both."""
+
+    def run(chunks):
+        try:
+            texts, kinds = [], []
+            for chunk, n in chunks:
+                texts.append(f"{n}\n{loader.copy_text(chunk, 1)}")
+                kinds.append(type(chunk).__name__)
+            return "".join(texts), kinds
+        except Exception as exc:  # noqa: BLE001 — compared, not handled
+            return f"{type(exc).__name__}: {exc}", ["error"]
+
+    with open_source(path, SOURCES[source]) as src:
+        pandas_text, _ = run(src.chunks(b"secret", chunk_rows))
+    with open_source(path, SOURCES[source]) as src:
+        fast_text, kinds = run(src.copy_chunks(b"secret", chunk_rows))
+    return pandas_text, fast_text, kinds
+
+
+def _clean_rows(count, **overrides):
+    rows = []
+    for i in range(count):
+        row = dict(
+            snils=f"{100 + i:03d}-222-333 {i % 100:02d}",
+            subject=[1, 2, 6, 7][i % 4],
+            test=40 + i % 50,
+            primary=10 + i % 20,
+            school=["270001", "270002", "270003"][i % 3],
+        )
+        row.update(overrides)
+        rows.append(ege_row(**row))
+    return rows
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1251"])
+def test_fast_path_clean_ege_chunk_is_the_pandas_text(tmp_path, encoding):
+    path = write_ege(tmp_path / "ege.csv", [ege_row(), *_clean_rows(30)], encoding=encoding)
+    pandas_text, fast_text, kinds = _staged(path)
+    assert kinds == ["FastChunk"]
+    assert fast_text == pandas_text
+    key = person_key(b"secret", "111-222-333 44", "", "")
+    first = (
+        "1\t1\t2023\tосновной\t2023-06-03\tЕГЭ\t01\t270001\tВТГ\t1\t\\N\t30\t70\t\\N"
+        f"\tдействителен\t11\t{key}\t\\N\t\\N\t\\N\n"
+    )
+    assert fast_text.startswith("31\n" + first)
+
+
+def test_fast_path_clean_oge_chunk_is_the_pandas_text(tmp_path):
+    rows = _clean_rows(20, form="ОГЭ", test=None, mark=4, subject=2)
+    path = write_ege(tmp_path / "oge.csv", rows, header=OGE_HEADER)
+    pandas_text, fast_text, kinds = _staged(path, "oge")
+    assert kinds == ["FastChunk"]
+    assert fast_text == pandas_text
+    key = person_key(b"secret", "100-222-333 00", "", "")
+    assert (
+        "1\t1\t2023\tосновной\t2023-06-03\tОГЭ\t01\t270001\tВТГ\t2\t\\N\t10\t4"
+        f"\tдействителен\t9\t{key}\t\\N\t\\N\t\\N\n"
+    ) in fast_text
+
+
+# one row with each kind of value; the reason (if any) is the pandas path's text
+VALUES = {
+    "huge": (dict(primary="99999999999999999999"), "вне допустимого диапазона"),
+    "beyond integer": (dict(primary="3000000000"), "вне допустимого диапазона"),
+    "inf": (dict(test="inf"), "«Тестовый балл»: не число «inf»"),
+    "decimal comma": (dict(test="7,0"), None),
+    "nbsp thousands": (dict(primary="1\u00a0000"), None),
+    "spaces": (dict(test=" 70 "), None),
+    "float": (dict(test="72.0"), None),
+    "fraction": (dict(test="72.5"), "ожидается целое число"),
+    "negative": (dict(test="-1"), "меньше 0"),
+    "over": (dict(test="101"), "больше 100"),
+    "exponent": (dict(primary="1e-05"), "ожидается целое число"),
+    "nan": (dict(test="nan"), "не число «nan»"),
+    "arabic digits": (dict(test="٧٠"), "«Тестовый балл»: не число «٧٠»"),
+    "date format": (dict(date="2023-06-03"), "дата не в формате ДД.ММ.ГГГГ"),
+    "date year": (dict(date="03.06.2022"), "«Дата экзамена» не относится к году"),
+    "case": (dict(stage="ОСНОВНОЙ"), None),
+    "not allowed": (dict(stage="основнойх"), "«Этап»: недопустимое значение «основнойх»"),
+    "excel code": (dict(school="270001.0"), None),
+    "no snils": (dict(snils=""), "нет ни СНИЛС"),
+    "bad snils": (dict(snils="12-34"), "«СНИЛС» не из 11 цифр"),
+    "document": (dict(snils="12-34", series="45 10", number="987654"), None),
+    "subject": (dict(subject=99), "«Код предмета»: недопустимое значение «99»"),
+    "no school": (dict(school=""), "«Код ОО»: не заполнен у выпускника"),
+    "year": (dict(year="2O23"), "«Год»: не число «2O23»"),
+    "required": (dict(status=""), "«Статус результата»: не заполнено"),
+}
+
+
+@pytest.mark.parametrize("kind", VALUES)
+def test_fast_path_rows_with_reasons_are_worded_by_the_pandas_path(tmp_path, kind):
+    overrides, reason = VALUES[kind]
+    rows = _clean_rows(25)
+    rows.insert(7, _clean_rows(1, **overrides)[0])
+    path = write_ege(tmp_path / "ege.csv", rows)
+    pandas_text, fast_text, kinds = _staged(path)
+    assert kinds == ["FastChunk"]  # the other rows stay on the fast path
+    assert fast_text == pandas_text
+    line = fast_text.splitlines()[8]
+    assert line.startswith("1\t8\t")
+    if reason is None:
+        assert line.endswith("\t\\N\t\\N\t\\N")
+    else:
+        assert reason in line.split("\t")[-2]
+
+
+def _lines(rows, header=EGE_HEADER):
+    return [";".join(header)] + [
+        ";".join("" if r.get(h) is None else str(r.get(h)) for h in header) for r in rows
+    ]
+
+
+def _irregular(name):
+    lines = _lines(_clean_rows(12))
+    if name == "quoted":
+        lines[5] = lines[5].replace("Анна", '"Ан;на ""А"""')
+    elif name == "quoted line break":
+        lines[5] = lines[5].replace("Анна", '"Ан\nна"')
+    elif name == "blank lines":
+        lines[4:4] = ["", "   "]
+        lines.append("")
+    elif name == "blank row":
+        lines.insert(4, ";" * (len(EGE_HEADER) - 1))
+    elif name == "too many fields":
+        lines[6] += ";лишнее"
+    elif name == "too few fields":
+        lines[6] = lines[6].rsplit(";", 2)[0]
+    elif name == "backslash":
+        lines[3] = lines[3].replace("основной", "основной\\N")
+    elif name == "tab":
+        lines[3] = lines[3].replace("Анна", "Ан\tна")
+    elif name == "lone CR":
+        return "\r".join(lines) + "\r"
+    elif name == "no final line feed":
+        return "\r\n".join(lines)
+    return "\r\n".join(lines) + "\r\n"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "quoted", "quoted line break", "blank lines", "blank row", "too many fields",
+        "too few fields", "backslash", "tab", "lone CR", "no final line feed",
+    ],
+)  # fmt: skip
+@pytest.mark.parametrize("chunk_rows", [50_000, 4])
+def test_fast_path_irregular_text_is_read_by_pandas(tmp_path, name, chunk_rows):
+    path = tmp_path / "ege.csv"
+    path.write_bytes(_irregular(name).encode("utf-8"))
+    pandas_text, fast_text, kinds = _staged(path, chunk_rows=chunk_rows)
+    assert fast_text == pandas_text
+    if name == "too many fields":
+        assert fast_text.startswith("ParserError: ") and "Expected 19 fields" in fast_text
+    if name == "no final line feed":
+        assert set(kinds) == {"FastChunk"}
+    if chunk_rows == 4 and name == "quoted":  # the chunk before the quote: fast
+        assert kinds == ["FastChunk", "DataFrame", "DataFrame"]
+
+
+def test_fast_path_can_be_switched_off(tmp_path, monkeypatch):
+    path = write_ege(tmp_path / "ege.csv", _clean_rows(5))
+    monkeypatch.setenv("EDU_DWH_FAST_CSV", "0")
+    pandas_text, fast_text, kinds = _staged(path)
+    assert kinds == ["DataFrame"] and fast_text == pandas_text
+
+
+@pytest.mark.parametrize("chunk_rows", [50_000, 10, 4])
+def test_fast_path_chunk_of_several_parts(tmp_path, monkeypatch, chunk_rows):
+    """A chunk computed in parts of 3 rows (values remembered between parts), rows with
+    reasons in several parts, a blank row: the pandas path's text and chunks."""
+    from ingestion.read import fast
+
+    monkeypatch.setattr(fast, "PART_ROWS", 3)
+    rows = _clean_rows(25)
+    rows[2] = _clean_rows(1, test="101")[0]
+    rows[7] = _clean_rows(1, stage="ОСНОВНОЙ", snils="")[0]
+    rows[8] = _clean_rows(1, date="03.06.2022")[0]
+    lines = _lines(rows)
+    lines.insert(15, ";" * (len(EGE_HEADER) - 1))
+    path = tmp_path / "ege.csv"
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("cp1251"))
+    pandas_text, fast_text, kinds = _staged(path, chunk_rows=chunk_rows)
+    assert fast_text == pandas_text
+    assert set(kinds) == {"FastChunk"}
+    assert "«Тестовый балл»: значение «101» больше 100" in fast_text

@@ -1,0 +1,491 @@
+"""The columnar fast path of staging a CSV file (polars), with the pandas path as the
+reference and the fallback.
+
+`fast_chunks` yields what `parse.parsed_chunks(csv_frames(...))` yields — the same chunks,
+the same rows, the same COPY text byte for byte — but computes a clean chunk in columns:
+
+- The file is read in blocks of complete lines (memory does not grow with the file):
+  `chunk_rows` lines per chunk, in parts of PART_ROWS lines, after the header line; a
+  Windows-1251 block is decoded in Python and re-encoded to UTF-8 (polars reads UTF-8
+  only), CRLF turned into LF, a UTF-8 BOM skipped with the header line.
+- A block is *regular* when each line is one row as pandas' C parser would read it: no
+  quote mark, no empty line, no lone CR, no NUL, no backslash or tab (values needing COPY
+  escaping) and exactly as many «;» per line as the header has. Only then is it split by
+  polars (all columns strings, empty stays empty). Pandas numbers such rows exactly like
+  the lines, so chunk boundaries and `source_row` agree.
+- Each column is typed and checked once per DISTINCT raw value (remembered for the file:
+  years, codes, stages and scores recur in every part), with the same pandas code as
+  `parse.parse_chunk` (strip, code cleaning, allowed values by `csv_key`, numbers, dates,
+  flags, school years), and spread over the rows by polars. The contract's row rules run
+  on the typed columns as pandas series, as in `parse_chunk`. person_key is the same HMAC
+  (`pseudonymise.person_keys`) once per distinct (СНИЛС, series, number) of a part.
+- A row with anything to reject or note (any reason at all: a Russian message is only
+  ever built by the pandas path) goes through `parse_chunk`, with the chunk's other such
+  rows, as the pandas frame of strings `read_csv` gives (same index); its output is put in
+  its place among the fast rows. If a block is not regular, the rest of the file is read
+  by pandas (`csv_frames`, the chunks already staged skipped), so quoting, blank lines
+  and field-count errors (with pandas' own error text) are pandas'.
+- The COPY text of a fast chunk is written by polars (`FastChunk.copy_text`; the loader
+  calls it in its COPY thread).
+
+Sources with ВПР task columns (TASKS) stay on the pandas path; XLSX never comes here.
+`EDU_DWH_FAST_CSV=0` turns the fast path off (everything through pandas).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from itertools import islice
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import polars as pl
+
+from ingestion.pseudonymise import person_keys
+from ingestion.read.csv import csv_frames
+from ingestion.read.header import FileHeader, csv_key
+from ingestion.read.parse import (
+    _INT_LIMITS,
+    _clean_code,
+    _fmt_int,
+    _parse_number,
+    parsed_chunks,
+)
+from sources import (
+    DATE,
+    FLAG,
+    INT,
+    NUMBER,
+    PERSONAL,
+    SCHOOL_YEAR,
+    TEXT,
+    SourceSpec,
+    raw_columns,
+)
+
+FAST_ENV = "EDU_DWH_FAST_CSV"  # "0": every CSV through the pandas path
+_KINDS = {TEXT, INT, NUMBER, DATE, FLAG, PERSONAL, SCHOOL_YEAR}
+# a chunk is computed in parts of this many rows: the working memory of polars and of the
+# allocators grows with the rows handled at once (peak RSS ~400 MiB with 50,000, ~240 with
+# 12,500 for the benchmark's ЕГЭ file; the pandas path ~220)
+PART_ROWS = 12_500
+_HEADER_LIMIT = 1 << 20  # a longer first line (or one without a line feed): pandas reads
+_NULL = "\\N"
+_PERSON_HEADERS = ("СНИЛС", "Серия документа", "Номер документа")
+
+
+def fast_enabled() -> bool:
+    return os.environ.get(FAST_ENV, "1").strip() != "0"
+
+
+def fast_supported(spec: SourceSpec, header: FileHeader) -> bool:
+    """Whether a CSV file of `spec` with `header` may take the fast path at all."""
+    return (
+        header.encoding in ("utf-8", "utf-8-sig", "cp1251")
+        and all(c.kind in _KINDS for c in spec.columns)
+        and len(set(header.columns)) == len(header.columns)
+        and all(c.name for c in spec.columns if c.kind != PERSONAL)
+    )
+
+
+class FastChunk:
+    """A clean parsed chunk as polars columns (all text, NULL = null): the columns of the
+    frame `parse_chunk` would give, in its order, and their COPY text."""
+
+    def __init__(self, frame: pl.DataFrame):
+        self.frame = frame
+        self.columns = list(frame.columns)
+
+    def __len__(self) -> int:
+        return self.frame.height
+
+    def copy_text(self, load_id: int) -> str:
+        """`loader.copy_text(parse_chunk(...), load_id)` of the same rows."""
+        if not self.frame.height:
+            return ""
+        out = self.frame.select(pl.lit(str(int(load_id))).alias("__load_id"), pl.all())
+        return out.write_csv(
+            separator="\t",
+            include_header=False,
+            null_value=_NULL,
+            quote_style="never",
+            line_terminator="\n",
+        )
+
+
+# ---------------------------------------------------------------------------------------
+# reading blocks of lines
+
+
+def _line_blocks(path: Path, encoding: str, chunk_rows: int) -> Iterator[tuple[bytes, bool]]:
+    """(block, whether it ends a chunk): the data lines after the header line as UTF-8
+    bytes, `chunk_rows` lines per chunk in blocks of at most PART_ROWS lines (the last
+    block may be shorter and gets a final line feed)."""
+    part_rows = min(chunk_rows, PART_ROWS)
+    with open(path, "rb") as fh:
+        fh.readline()  # the header line (a BOM with it)
+        left = chunk_rows
+        while lines := list(islice(fh, min(left, part_rows))):
+            left -= len(lines)
+            block = b"".join(lines)
+            del lines
+            if not block.endswith(b"\n"):
+                block += b"\n"
+            if encoding == "cp1251":
+                block = block.decode("cp1251").encode("utf-8")
+            yield block, not left
+            left = left or chunk_rows
+
+
+def _regular(block: bytes, n_columns: int) -> bytes | None:
+    """The block with LF line ends if each of its lines is one row with `n_columns` fields
+    as pandas would read it (see module docstring), else None."""
+    if b"\r" in block:
+        block = block.replace(b"\r\n", b"\n")
+        if b"\r" in block:
+            return None
+    if any(c in block for c in (b'"', b"\\", b"\t", b"\0")):
+        return None
+    if block.startswith(b"\n") or b"\n\n" in block:
+        return None
+    # as many «;» as the header asks for in all; a line with more is an error of polars'
+    # reader (`_read`), so no line has fewer either
+    if block.count(b";") != block.count(b"\n") * (n_columns - 1):
+        return None
+    return block
+
+
+def fast_chunks(
+    path: Path, header: FileHeader, spec: SourceSpec, secret: bytes, chunk_rows: int
+) -> Iterator[tuple[pd.DataFrame | FastChunk, int]]:
+    """(chunk, rows read in it) as `parsed_chunks(csv_frames(...))` gives them; a chunk
+    is a `FastChunk` where the fast path computed it, else a pandas frame."""
+    columns = header.columns
+    names = [f"c{i}" for i in range(len(columns))]
+    start = 0
+    done = 0  # chunks taken so far
+    with open(path, "rb") as fh:
+        first = fh.readline(_HEADER_LIMIT)
+    # a quoted header may span lines, a lone CR ends lines for pandas too: pandas reads it
+    line = first[:-1].removesuffix(b"\r") if first.endswith(b"\n") else None
+    if line is None or b'"' in line or b"\r" in line:
+        yield from parsed_chunks(csv_frames(path, header, chunk_rows), header, spec, secret)
+        return
+    parts: list[tuple[FastChunk, np.ndarray, pl.DataFrame]] = []  # of the chunk being read
+    memo: dict = {}  # per stored column: raw value → what _column made of it
+    for block, chunk_end in _line_blocks(path, header.encoding, chunk_rows):
+        data = _regular(block, len(columns))
+        if data is None:
+            break
+        raw = _read(data, names)
+        if raw is None or raw.height != data.count(b"\n"):
+            break
+        fast, bad = _parse_fast(raw, names, start, header, spec, secret, memo)
+        parts.append((fast, bad, raw.filter(pl.Series(bad)) if bad.any() else None))
+        start += raw.height
+        if chunk_end:
+            chunk = _joined(parts, names, header, spec, secret)
+            if chunk is False:
+                break
+            yield from chunk
+            parts = []
+            done += 1
+    else:
+        chunk = _joined(parts, names, header, spec, secret)
+        if chunk is not False:
+            yield from chunk
+            return
+    # the rest of the file is not plain lines: pandas reads it (the staged chunks skipped)
+    frames = csv_frames(path, header, chunk_rows)
+    for _ in range(done):
+        next(frames)
+    yield from parsed_chunks(frames, header, spec, secret)
+
+
+def _read(data: bytes, names: list[str]) -> pl.DataFrame | None:
+    """A regular block as columns of strings (None: a line has too many fields)."""
+    try:
+        return pl.read_csv(
+            data,
+            has_header=False,
+            separator=";",
+            quote_char=None,
+            new_columns=names,
+            schema={n: pl.String for n in names},
+            empty_string_is_null=False,
+            eol_char="\n",
+        )
+    except pl.exceptions.ComputeError:
+        return None
+
+
+# ---------------------------------------------------------------------------------------
+# one regular chunk
+
+
+def _frame(raw: pl.DataFrame, names: list[str], columns: list[str], index) -> pd.DataFrame:
+    """Rows of `raw` as the frame of strings `csv_frames` gives for them."""
+    return pd.DataFrame(
+        {col: raw[n].to_list() for col, n in zip(columns, names, strict=True)},
+        index=pd.Index(index),
+        dtype="str",
+    )
+
+
+def _joined(parts: list, names: list[str], header: FileHeader, spec: SourceSpec, secret: bytes):
+    """The chunk of its parts as [(FastChunk, rows read)] (none when every row was blank,
+    as parsed_chunks gives), or False to leave the chunk to pandas. Rows with anything to
+    reject or note go through one `parse_chunk` (their reasons in its words), the rest
+    were computed in columns; merged in row order."""
+    if not parts:
+        return []
+    fast = FastChunk(pl.concat([p.frame for p, _, _ in parts]))
+    bad = np.concatenate([b for _, b, _ in parts])
+    start = int(fast.frame["source_row"][0]) - 1
+    if not bad.any():
+        return [(fast, len(fast))]
+    rows = np.flatnonzero(bad)
+    raw = pl.concat([r for _, _, r in parts if r is not None])
+    frame = _frame(raw, names, header.columns, start + rows)
+    slow = list(parsed_chunks([frame], header, spec, secret))
+    merged = _merge(fast, bad, slow, start)
+    if merged is None:  # values the fast frame cannot hold
+        return False
+    if not len(merged):
+        return []
+    return [(merged, int((~bad).sum()) + sum(k for _, k in slow))]
+
+
+def _merge(fast: FastChunk, bad: np.ndarray, slow: list, start: int) -> FastChunk | None:
+    """The fast chunk with the rows `parse_chunk` gave (`slow`) put in their places; rows
+    it dropped (blank) dropped."""
+    if not slow:
+        return FastChunk(fast.frame.filter(pl.Series(~bad)))
+    ((out, _),) = slow
+    if list(out.columns) != fast.columns:
+        return None
+    at = pl.Series(out["source_row"].to_numpy() - 1 - start)
+    columns = [fast.frame["source_row"]]
+    for name in fast.columns[1:]:
+        text = []
+        for v in out[name].tolist():
+            if isinstance(v, str):
+                text.append(v)
+            elif v is None or (isinstance(v, float) and v != v):
+                text.append(None)
+            else:  # not text: copy_text would write str(value) — leave it to pandas
+                return None
+        column = fast.frame[name].clone()
+        column.scatter(at, pl.Series(text, dtype=pl.String))
+        columns.append(column)
+    frame = pl.DataFrame(columns)
+    if len(out) < bad.sum():  # blank rows dropped by parsed_chunks
+        keep = ~bad
+        keep[at.to_numpy()] = True
+        frame = frame.filter(pl.Series(keep))
+    return FastChunk(frame)
+
+
+# ---------------------------------------------------------------------------------------
+# typing and checking per distinct value (the pandas code of parse_chunk)
+
+
+def _column(col, values: pd.Series) -> tuple[dict, np.ndarray]:
+    """({output column: (COPY text per value or NaN/None, parsed value or None)}, which
+    values have a reason) for the distinct stripped `values` of a column. The text of a
+    value with a reason is not used (its rows go through parse_chunk)."""
+    empty = values == ""
+    bad = empty.to_numpy(copy=True) if col.required else np.zeros(len(values), dtype=bool)
+    if col.kind == TEXT:
+        if col.name.endswith("_code") and col.name != "indicator_code":
+            values = _clean_code(values)
+        if col.allowed:
+            canon = {csv_key(a): a for a in col.allowed}
+            mapped = values.map({v: canon.get(csv_key(v)) for v in values.unique()})
+            bad |= (~empty & mapped.isna()).to_numpy()
+            values = mapped.where(~empty, values)
+        parsed = values.where(~empty)
+        return {col.name: (parsed, parsed)}, bad
+    if col.kind in (INT, NUMBER):
+        # beyond float precision: pandas decides such a value in its own rows
+        bad |= (values.str.count(r"\d") > 15).to_numpy()
+        nums = _parse_number(values.where(~pd.Series(bad, index=values.index), ""))
+        nums = nums.where(np.isfinite(nums.astype(float)))
+        wrong = ~empty & nums.isna()
+        if col.kind == INT:
+            wrong |= nums.notna() & (nums != np.floor(nums))
+            wrong |= nums.notna() & (nums.abs() > _INT_LIMITS[col.sql_type or "integer"])
+        if col.lo is not None:
+            wrong |= nums < col.lo
+        if col.hi is not None:
+            wrong |= nums > col.hi
+        if col.allowed:
+            wrong |= nums.notna() & ~nums.isin(col.allowed)
+        bad |= wrong.fillna(False).astype(bool).to_numpy()
+        nums = nums.where(~pd.Series(bad, index=values.index))
+        text = (
+            _fmt_int(nums)
+            if col.kind == INT
+            else nums.map(lambda v: None if pd.isna(v) else repr(float(v)))
+        )
+        return {col.name: (text, nums)}, bad
+    if col.kind == DATE:
+        dates = pd.to_datetime(values.where(~empty), format="%d.%m.%Y", errors="coerce")
+        bad |= (~empty & dates.isna()).to_numpy()
+        return {col.name: (dates.dt.strftime("%Y-%m-%d").where(dates.notna(), None), dates)}, bad
+    if col.kind == SCHOOL_YEAR:
+        parts = values.str.replace(" ", "", regex=False).str.extract(r"^(\d{4})[/-](\d{4})$")
+        first = pd.to_numeric(parts[0], errors="coerce")
+        second = pd.to_numeric(parts[1], errors="coerce")
+        wrong = ~empty & (second.isna() | (second != first + 1))
+        bad |= wrong.to_numpy()
+        ok = ~empty & ~wrong
+        text = first.astype("Int64").astype(str) + "/" + second.astype("Int64").astype(str)
+        return {
+            col.name: (text.where(ok, None), None),
+            "year": (_fmt_int(second.where(ok)), second.where(ok)),
+        }, bad
+    if col.kind == FLAG:
+        bad |= (~empty & ~values.isin(["0", "1"])).to_numpy()
+        return {col.name: (values.map({"1": "t", "0": "f"}), None)}, bad
+    return {}, np.ones(len(values), dtype=bool)  # a kind the fast path does not know
+
+
+_MEMO_LIMIT = 100_000  # values remembered per column (memory stays bounded)
+
+
+def _column_memo(seen: dict, col, distinct: list[str]) -> tuple[dict, np.ndarray]:
+    """`_column` of the distinct raw values of a part, each value computed once per file
+    (the same values recur in every part: years, codes, stages, scores): ({output column:
+    (COPY text per value, parsed values as a series or None)}, which values have a
+    reason)."""
+    new = [v for v in distinct if v not in seen]
+    if new and len(seen) + len(new) > _MEMO_LIMIT:
+        seen.clear()
+        new = list(distinct)
+    if new:
+        results, bad = _column(col, pd.Series([v.strip() for v in new], dtype="str"))
+        made = {
+            name: (_text_values(text), None if value is None else value.tolist())
+            for name, (text, value) in results.items()
+        }
+        for j, v in enumerate(new):
+            seen[v] = (
+                bool(bad[j]),
+                {name: (t[j], None if p is None else p[j]) for name, (t, p) in made.items()},
+            )
+    entries = [seen[v] for v in distinct]
+    bad = np.fromiter((e[0] for e in entries), dtype=bool, count=len(entries))
+    out = {}
+    for name in entries[0][1]:
+        text = [e[1][name][0] for e in entries]
+        # no parsed value: a flag, a school year's text (as _column gives)
+        has_value = not (col.kind == FLAG or (col.kind == SCHOOL_YEAR and name == col.name))
+        value = pd.Series([e[1][name][1] for e in entries]) if has_value else None
+        out[name] = (text, value)
+    return out, bad
+
+
+def _text_values(series: pd.Series) -> list[str | None]:
+    return [v if isinstance(v, str) else None for v in series.tolist()]
+
+
+def _parse_fast(
+    raw: pl.DataFrame,
+    names: list[str],
+    start: int,
+    header: FileHeader,
+    spec: SourceSpec,
+    secret: bytes,
+    memo: dict,
+) -> tuple[FastChunk, np.ndarray]:
+    """(the chunk computed in columns, the rows to leave to parse_chunk: every row with
+    anything to reject or note). The fast chunk's values of those rows are not used.
+    `memo`: what each column's distinct values gave so far in this file."""
+    n = raw.height
+    file_name = dict(zip(header.columns, names, strict=True))
+    by_contract = {c.header: file_name[fc] for fc, c in header.mapping.items()}
+    index = pd.RangeIndex(start, start + n)
+    out: dict[str, pl.Series] = {"source_row": pl.int_range(start + 1, start + n + 1, eager=True)}
+    parsed: dict[str, pd.Series] = {}
+    # a row whose every cell is blank is dropped by the pandas path (its first cell is)
+    bad = _blank_first(raw[names[0]])
+    stored = [c for c in spec.columns if c.kind != PERSONAL]
+    used = [by_contract[c.header] for c in stored]
+    # the distinct values of each column, then each row's index among them (one query each)
+    distincts = raw.select([pl.col(u).unique(maintain_order=True).implode() for u in used]).row(0)
+    codes_frame = raw.select(
+        [
+            pl.col(u).cast(pl.Enum(d)).to_physical().alias(f"k{i}")
+            for i, (u, d) in enumerate(zip(used, distincts, strict=True))
+        ]
+    )
+    for i, (col, distinct) in enumerate(zip(stored, distincts, strict=True)):
+        results, bad_values = _column_memo(memo.setdefault(i, {}), col, distinct)
+        codes_series = codes_frame[f"k{i}"]
+        codes = codes_series.to_numpy()
+        if bad_values.any():
+            bad |= bad_values[codes]
+        for name, (text, value) in results.items():
+            out[name] = pl.Series(text, dtype=pl.String).gather(codes_series)
+            if value is not None:
+                taken = value.to_numpy()[codes]
+                parsed[name] = pd.Series(
+                    taken, index=index, dtype=object if taken.dtype == object else None
+                )
+    for name, value in spec.constant_values.items():
+        out[name] = pl.repeat(str(value), n, dtype=pl.String, eager=True)
+    if "person_key" in raw_columns(spec.raw_table):
+        out["person_key"] = _person_keys(raw, by_contract, secret)
+        bad |= out["person_key"].is_null().to_numpy()
+
+    def reject(mask, _reason) -> None:
+        nonlocal bad
+        bad |= mask.fillna(False).astype(bool).to_numpy()
+
+    for rule in spec.row_rules:
+        rule(parsed, reject)
+    for name in ("extra", "_reject_reason", "_note"):
+        out[name] = pl.repeat(None, n, dtype=pl.String, eager=True)
+    return FastChunk(pl.DataFrame([s.alias(k) for k, s in out.items()])), bad
+
+
+def _blank_first(first: pl.Series) -> np.ndarray:
+    """Rows whose first cell is blank (empty or only whitespace, as str.isspace says)."""
+    blank = [v for v in first.unique().to_list() if v == "" or v.isspace()]
+    if not blank:
+        return np.zeros(first.len(), dtype=bool)
+    return first.is_in(pl.Series(blank, dtype=pl.String).implode()).to_numpy()
+
+
+def _person_keys(raw: pl.DataFrame, by_contract: dict, secret: bytes) -> pl.Series:
+    """person_key per row (null where there is none: the pandas path gives the row a
+    reason), once per distinct (СНИЛС, series, number) as in parse._person_keys."""
+    present = [by_contract.get(h) for h in _PERSON_HEADERS]
+    parts = [
+        raw[c] if c else pl.repeat("", raw.height, dtype=pl.String, eager=True) for c in present
+    ]
+    frame = pl.DataFrame([p.alias(f"p{i}") for i, p in enumerate(parts)])
+    codes = frame.select(pl.struct("p0", "p1", "p2").rank("dense")).to_series().to_numpy() - 1
+    first = np.empty(int(codes.max()) + 1 if len(codes) else 0, dtype=np.int64)
+    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)  # the first row of each person
+    people = frame[first]
+    # a СНИЛС written with spaces and hyphens only: its 11 digits, which is what
+    # normalise_snils makes of it (the rest is left to normalise_snils itself)
+    snils = people.select(
+        pl.when(
+            pl.col("p0").str.contains(r"^[0-9 -]+$")
+            & (pl.col("p0").str.replace_all(r"[ -]", "").str.len_bytes() == 11)
+        )
+        .then(pl.col("p0").str.replace_all(r"[ -]", ""))
+        .otherwise(pl.col("p0"))
+    ).to_series()
+    columns = [
+        snils.to_list(),
+        people["p1"].to_list() if present[1] else None,
+        people["p2"].to_list() if present[2] else None,
+    ]
+    keys = person_keys(secret, *columns)
+    return pl.Series([k or None for k in keys], dtype=pl.String).gather(pl.Series(codes))
