@@ -252,7 +252,47 @@ def parse_chunk(
 
 
 def _task_scores(raw: pd.DataFrame, task_cols: list[str], reasons: _Reasons) -> pd.Series:
-    """ВПР per-task columns З1, З2, … → JSON {"З1": 1, "З2": null, …} (X/Х = no answer)."""
+    """ВПР per-task columns З1, З2, … → JSON {"З1": 1, "З2": null, …} (X/Х = no answer).
+
+    The text is `json.dumps` of that dict (`_task_scores_reference`, what this was until
+    issue 8): each column's distinct raw values are stripped and tested once, each distinct
+    score becomes its `"key": value` fragment once, and a row's JSON joins its fragments
+    (the per-row dict and dumps cost ~90 % of a ВПР file's parsing)."""
+    if not task_cols:
+        return pd.Series(None, index=raw.index, dtype=object)
+    parsed = {}
+    for fc in task_cols:
+        values = _per_distinct(raw[fc].astype(str), lambda v: v.str.strip())
+        blank = _per_distinct(values, lambda v: (v == "") | v.str.lower().isin(NO_ANSWER))
+        nums = _parse_number(values.where(~blank, ""))
+        bad = ~blank & (nums.isna() | (nums < 0))
+        reasons.add_quoted(bad, f"«{norm(fc)}»: балл за задание не число ≥ 0 «", values, "»")
+        parsed[norm(fc)] = nums.where(~bad)  # a repeated key: first place, last value (a dict)
+    fragments = []
+    for key, scores in parsed.items():
+        prefix = json.dumps(key, ensure_ascii=False) + ": "
+        codes, distinct = pd.factorize(scores)  # missing → -1 (the last fragment: null)
+        texts = [prefix + _json_score(v) for v in distinct.tolist()] + [prefix + "null"]
+        fragments.append(np.array(texts, dtype=object)[codes])
+    rows = zip(*fragments, strict=True)
+    return pd.Series(["{" + ", ".join(row) + "}" for row in rows], index=raw.index)
+
+
+def _json_score(v) -> str:
+    """A task score as json.dumps writes it in the row's dict (an integral score as int)."""
+    return json.dumps(None if pd.isna(v) else (int(v) if v == int(v) else v), ensure_ascii=False)
+
+
+def _per_distinct(values: pd.Series, fn) -> pd.Series:
+    """`fn(values)` for an element-wise `fn`, computed once per distinct value."""
+    codes, distinct = pd.factorize(values, use_na_sentinel=False)
+    result = fn(pd.Series(distinct, dtype=values.dtype))
+    return pd.Series(result.to_numpy()[codes], index=values.index, dtype=result.dtype)
+
+
+def _task_scores_reference(raw: pd.DataFrame, task_cols: list[str], reasons: _Reasons) -> pd.Series:
+    """The row-by-row `_task_scores` (one dict and `json.dumps` per row): the reference the
+    tests compare the vectorised one with."""
     if not task_cols:
         return pd.Series(None, index=raw.index, dtype=object)
     parsed = {}

@@ -298,3 +298,45 @@ def test_fast_path_chunk_of_several_parts(tmp_path, monkeypatch, chunk_rows):
     assert fast_text == pandas_text
     assert set(kinds) == {"FastChunk"}
     assert "«Тестовый балл»: значение «101» больше 100" in fast_text
+
+
+def _task_frame(n: int) -> pd.DataFrame:
+    """ВПР task columns with every kind of cell: scores, no-answer marks, blanks, decimal
+    commas, thousands spaces, negatives, words, missing cells; a repeated header (after
+    normalisation «З3» twice: a dict keeps the first place, the last value)."""
+    cells = [" 1 ", "x", "Х", "X ", "", "1,5", "1.5", "-1", "abc", "2.0", "1 000", "1e3"]
+    cells += ["0", "3", "х ", "  ", "12", "0,25", None]
+    rng = np.random.default_rng(8)
+    columns = ["З1", "З2", "З3", " З3", "З10"]
+    data = {c: [cells[i] for i in rng.integers(0, len(cells), n)] for c in columns}
+    return pd.DataFrame(data, index=pd.RangeIndex(100, 100 + n), dtype="str")
+
+
+@pytest.mark.parametrize("n", [1, 7, 5000])
+def test_task_scores_vectorised_same_as_row_by_row(n):
+    from ingestion.read import parse
+
+    raw = _task_frame(n)
+    columns = list(raw.columns)
+    fast, slow = parse._Reasons(raw.index), parse._Reasons(raw.index)
+    got = parse._task_scores(raw, columns, fast)
+    expected = parse._task_scores_reference(raw, columns, slow)
+    assert got.tolist() == expected.tolist()
+    assert got.index.equals(expected.index) and got.dtype == expected.dtype
+    assert fast.result().tolist() == slow.result().tolist()
+
+
+def test_task_scores_worked_example():
+    from ingestion.read import parse
+
+    raw = pd.DataFrame(
+        {"З1": ["2", " х", "1,5"], "З2": ["", "-1", "0"]}, index=[0, 1, 2], dtype="str"
+    )
+    reasons = parse._Reasons(raw.index)
+    got = parse._task_scores(raw, ["З1", "З2"], reasons).tolist()
+    assert got == ['{"З1": 2, "З2": null}', '{"З1": null, "З2": null}', '{"З1": 1.5, "З2": 0}']
+    assert reasons.result().tolist() == [
+        None,
+        "«З2»: балл за задание не число ≥ 0 «-1»",
+        None,
+    ]
