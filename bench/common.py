@@ -90,15 +90,23 @@ def _snils(first: int, n: int) -> list[str]:
     return format_snils(np.arange(first, first + n, dtype=np.int64)).tolist()
 
 
-def enlarge_csv(template: Path, out: Path, n_rows: int, first_person: int) -> Path:
+def enlarge_csv(
+    template: Path, out: Path, n_rows: int, first_person: int, person_column: str = "СНИЛС"
+) -> Path:
     """`n_rows` data rows made by repeating the data rows of a generated CSV, each with its
-    own СНИЛС (first nine digits from `first_person`), in the template's encoding."""
+    own person (`person_column`: a СНИЛС whose first nine digits count from
+    `first_person`; another column, e.g. ВПР's «Код ученика», the number itself), in the
+    template's encoding."""
     from ingestion.encoding import detect_encoding
 
     encoding = detect_encoding(template)
     header, *data = template.read_text(encoding=encoding).splitlines()
-    snils = header.lstrip("\ufeff").split(";").index("СНИЛС")
-    numbers = _snils(first_person, n_rows)
+    snils = header.lstrip("\ufeff").split(";").index(person_column)
+    numbers = (
+        _snils(first_person, n_rows)
+        if person_column == "СНИЛС"
+        else [str(first_person + i) for i in range(n_rows)]
+    )
     with open(out, "w", encoding=encoding, newline="") as fh:
         fh.write(header.lstrip("\ufeff") + "\n")
         block: list[str] = []

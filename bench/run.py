@@ -38,7 +38,9 @@ called through its public functions, unchanged. What each number means:
    about the same whatever N (ratio ≈ 1).
 
 Files: a generated ЕГЭ file (and an ОГЭ file) repeated to EDU_DWH_BENCH_ROWS rows (default
-200000; EDU_DWH_BENCH_OGE_ROWS, 0 to skip ОГЭ), each row with its own СНИЛС.
+200000; EDU_DWH_BENCH_OGE_ROWS, 0 to skip ОГЭ), each row with its own СНИЛС; a generated
+ВПР file (task columns: the pandas path, not the CSV fast path) likewise, each row with its
+own «Код ученика» (EDU_DWH_BENCH_VPR_ROWS, 0 to skip).
 """
 
 from __future__ import annotations
@@ -64,6 +66,7 @@ from bench.dbt_change import CHANGE_FILE
 
 ROWS = env_int("EDU_DWH_BENCH_ROWS", 200_000)
 OGE_ROWS = env_int("EDU_DWH_BENCH_OGE_ROWS", ROWS)
+VPR_ROWS = env_int("EDU_DWH_BENCH_VPR_ROWS", ROWS)
 XLSX_ROWS = env_int("EDU_DWH_BENCH_XLSX_ROWS", 50_000)
 XLSX_REPEAT = env_int("EDU_DWH_BENCH_XLSX_REPEAT", 2)
 SMALL_SCALE = env_float("EDU_DWH_BENCH_SMALL_SCALE", 0.3)
@@ -374,6 +377,7 @@ def main() -> None:
     results: dict = {
         "rows": ROWS,
         "oge_rows": OGE_ROWS,
+        "vpr_rows": VPR_ROWS,
         "xlsx_rows": XLSX_ROWS,
         "small_scale": SMALL_SCALE,
         "mem_rows": MEM_ROWS,
@@ -432,6 +436,10 @@ def main() -> None:
             files.append(
                 ("oge", enlarge_csv(oge_t, big / "oge_bench.csv", OGE_ROWS, 910_000_000), OGE_ROWS)
             )
+        if VPR_ROWS:  # the pandas path (task columns): its own row in the table
+            vpr_t = max((landing / "fis_oko/vpr").glob("*.csv"), key=lambda p: p.stat().st_size)
+            vpr = enlarge_csv(vpr_t, big / "vpr_bench.csv", VPR_ROWS, 1, "Код ученика")
+            files.append(("vpr", vpr, VPR_ROWS))
         for source, path, n in files:
             print(f"[bench] {source}: {n} rows, COPY / to_sql / ours …", flush=True)
             results[f"csv_{source}"] = csv_section(conn, dsn, run_id, source, path, n)
@@ -480,11 +488,11 @@ def print_table(r: dict) -> None:
     def row(label: str, value, unit: str = "") -> None:
         lines.append((label, _fmt(value, unit)))
 
-    for source in ("ege", "oge"):
+    for source in ("ege", "oge", "vpr"):
         c = r.get(f"csv_{source}")
         if not c:
             continue
-        title = "ЕГЭ" if source == "ege" else "ОГЭ"
+        title = {"ege": "ЕГЭ", "oge": "ОГЭ", "vpr": "ВПР"}[source]
         lines.append((f"— {title} CSV, {c['rows']:,} rows, {c['file_mb']:.1f} MiB", ""))
         row("1. COPY of the bytes, text columns (ceiling)", c["copy_rows_per_s"], "rows/s")
         for m in ("default", "multi"):
