@@ -101,7 +101,7 @@ def enlarge_csv(
 
     encoding = detect_encoding(template)
     header, *data = template.read_text(encoding=encoding).splitlines()
-    snils = header.lstrip("\ufeff").split(";").index(person_column)
+    person = header.lstrip("\ufeff").split(";").index(person_column)
     numbers = (
         _snils(first_person, n_rows)
         if person_column == "СНИЛС"
@@ -112,7 +112,7 @@ def enlarge_csv(
         block: list[str] = []
         for i in range(n_rows):
             fields = data[i % len(data)].split(";")
-            fields[snils] = numbers[i]
+            fields[person] = numbers[i]
             block.append(";".join(fields))
             if len(block) == 50_000:
                 fh.write("\n".join(block) + "\n")

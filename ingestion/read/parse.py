@@ -108,7 +108,9 @@ def _stripped(values: pd.Series) -> pd.Series:
     distinct = values.unique()
     if len(distinct) * 4 > len(values):
         return values.str.strip()
-    return values.map({v: v.strip() for v in distinct}).astype(values.dtype)
+    # a missing value (not a string) maps to missing, as str.strip gives it
+    stripped = {v: v.strip() for v in distinct if isinstance(v, str)}
+    return values.map(stripped).astype(values.dtype)
 
 
 def _distinct(values: pd.Series, index: pd.Index):
@@ -254,16 +256,17 @@ def parse_chunk(
 def _task_scores(raw: pd.DataFrame, task_cols: list[str], reasons: _Reasons) -> pd.Series:
     """ВПР per-task columns З1, З2, … → JSON {"З1": 1, "З2": null, …} (X/Х = no answer).
 
-    The text is `json.dumps` of that dict (`_task_scores_reference`, what this was until
-    issue 8): each column's distinct raw values are stripped and tested once, each distinct
-    score becomes its `"key": value` fragment once, and a row's JSON joins its fragments
-    (the per-row dict and dumps cost ~90 % of a ВПР file's parsing)."""
+    The text is `json.dumps` of that dict, built per row until issue 8 (the tests keep that
+    version as their reference): each column's distinct raw values are stripped and tested
+    once, each distinct score becomes its `"key": value` fragment once, and a row's JSON
+    joins its fragments (the per-row dict and dumps cost ~90 % of a ВПР file's parsing)."""
     if not task_cols:
         return pd.Series(None, index=raw.index, dtype=object)
     parsed = {}
     for fc in task_cols:
-        values = _per_distinct(raw[fc].astype(str), lambda v: v.str.strip())
-        blank = _per_distinct(values, lambda v: (v == "") | v.str.lower().isin(NO_ANSWER))
+        values = _stripped(raw[fc].astype(str))
+        cells, spread = _distinct(values, raw.index)
+        blank = spread((cells == "") | cells.str.lower().isin(NO_ANSWER))
         nums = _parse_number(values.where(~blank, ""))
         bad = ~blank & (nums.isna() | (nums < 0))
         reasons.add_quoted(bad, f"«{norm(fc)}»: балл за задание не число ≥ 0 «", values, "»")
@@ -274,49 +277,13 @@ def _task_scores(raw: pd.DataFrame, task_cols: list[str], reasons: _Reasons) -> 
         codes, distinct = pd.factorize(scores)  # missing → -1 (the last fragment: null)
         texts = [prefix + _json_score(v) for v in distinct.tolist()] + [prefix + "null"]
         fragments.append(np.array(texts, dtype=object)[codes])
-    rows = zip(*fragments, strict=True)
-    return pd.Series(["{" + ", ".join(row) + "}" for row in rows], index=raw.index)
+    joined = ["{" + ", ".join(row) + "}" for row in zip(*fragments, strict=True)]
+    return pd.Series(joined, index=raw.index)
 
 
 def _json_score(v) -> str:
     """A task score as json.dumps writes it in the row's dict (an integral score as int)."""
     return json.dumps(None if pd.isna(v) else (int(v) if v == int(v) else v), ensure_ascii=False)
-
-
-def _per_distinct(values: pd.Series, fn) -> pd.Series:
-    """`fn(values)` for an element-wise `fn`, computed once per distinct value."""
-    codes, distinct = pd.factorize(values, use_na_sentinel=False)
-    result = fn(pd.Series(distinct, dtype=values.dtype))
-    return pd.Series(result.to_numpy()[codes], index=values.index, dtype=result.dtype)
-
-
-def _task_scores_reference(raw: pd.DataFrame, task_cols: list[str], reasons: _Reasons) -> pd.Series:
-    """The row-by-row `_task_scores` (one dict and `json.dumps` per row): the reference the
-    tests compare the vectorised one with."""
-    if not task_cols:
-        return pd.Series(None, index=raw.index, dtype=object)
-    parsed = {}
-    for fc in task_cols:
-        values = raw[fc].astype(str).str.strip()
-        blank = (values == "") | values.str.lower().isin(NO_ANSWER)
-        nums = _parse_number(values.where(~blank, ""))
-        bad = ~blank & (nums.isna() | (nums < 0))
-        reasons.add_quoted(bad, f"«{norm(fc)}»: балл за задание не число ≥ 0 «", values, "»")
-        parsed[norm(fc)] = nums.where(~bad)
-    frame = pd.DataFrame(parsed)
-    return pd.Series(
-        [
-            json.dumps(
-                {
-                    k: (None if pd.isna(v) else (int(v) if v == int(v) else v))
-                    for k, v in row.items()
-                },
-                ensure_ascii=False,
-            )
-            for row in frame.to_dict("records")
-        ],
-        index=raw.index,
-    )
 
 
 def _person_keys(raw: pd.DataFrame, by_contract: dict, secret: bytes) -> np.ndarray:
