@@ -37,7 +37,7 @@ lint-sql: $(STAMP) ## sqlfluff lint of the dbt models and macros (config: dbt_pr
 bench: $(STAMP) ## benchmarks as ratios in one run: COPY ceiling, pandas to_sql, our staging; XLSX readers; GX/dbt seconds; RSS vs file size (bench/run.py)
 	$(BIN)/python -m bench.run
 
-bench-national: $(STAMP) ## the whole pipeline on a generated --scale 15 landing (~1 h; EDU_DWH_BENCH_SCALE overrides): phase times, rows/s, peak RSS
+bench-national: $(STAMP) ## the whole pipeline on a generated --scale 15 landing (~25 min; EDU_DWH_BENCH_SCALE overrides): phase times, rows/s, peak RSS, then a one-year change
 	$(BIN)/python -m bench.national
 
 metabase: $(STAMP) ## provision the dashboards and municipal connections into Metabase (MB_URL, METABASE_API_KEY or MB_USER/MB_PASSWORD, MB_ACCESS_FILE); DRY_RUN=1 to preview

@@ -22,6 +22,7 @@ from bench.common import env_float, run_pipeline, scratch_warehouse
 
 SMALL_SCALE = env_float("EDU_DWH_BENCH_SMALL_SCALE", 0.3)
 CHANGE_FILE = "fis_gia/ege/ege_2024_dopolnitelny.csv"
+SLOWEST = 15  # nodes listed by their seconds, per build
 
 
 def _transform_s(landing: Path, **kwargs) -> tuple[float, dict]:
@@ -30,10 +31,10 @@ def _transform_s(landing: Path, **kwargs) -> tuple[float, dict]:
     if "full_refresh" not in inspect.signature(pipeline.transform).parameters:
         kwargs.pop("full_refresh", None)  # the code before incremental builds: always full
     result = run_pipeline(landing, **kwargs)
-    return result["phases"]["transform"], {**result["phases"], "dbt": _dbt_seconds()}
+    return result["phases"]["transform"], {**result["phases"], "dbt": dbt_seconds()}
 
 
-def _dbt_seconds() -> dict:
+def dbt_seconds() -> dict:
     """dbt's own account of the last build: elapsed and seconds per node type (models,
     data tests, …; summed over both threads)."""
     from ingestion.config import state_dir
@@ -43,10 +44,13 @@ def _dbt_seconds() -> dict:
         return {}
     results = json.loads(path.read_text())
     out: dict = {"elapsed_s": results.get("elapsed_time")}
-    for node in results.get("results", []):
+    nodes = results.get("results", [])
+    for node in nodes:
         kind = node["unique_id"].split(".")[0]
         out[f"{kind}_s"] = out.get(f"{kind}_s", 0.0) + node["execution_time"]
         out[f"{kind}_n"] = out.get(f"{kind}_n", 0) + 1
+    slowest = sorted(nodes, key=lambda n: -n["execution_time"])[:SLOWEST]
+    out["slowest_s"] = {n["unique_id"]: round(n["execution_time"], 2) for n in slowest}
     return out
 
 
@@ -74,6 +78,8 @@ def main() -> None:
         landing = work / "landing"
         generate(landing, seed=1, scale=SMALL_SCALE)
         result = {"small_scale": SMALL_SCALE, **measure(landing, work / "aside")}
+    out = Path(__file__).with_name("last_dbt_change.json")
+    out.write_text(json.dumps(result, indent=2, ensure_ascii=False))
     phases = {
         "first_build_s": "first_phases_s",
         "one_year_change_s": "change_phases_s",
@@ -81,12 +87,12 @@ def main() -> None:
     }
     for key, detail in phases.items():
         dbt = result[detail].get("dbt", {})
-        kinds = [k[:-2] for k in dbt if k.endswith("_s") and k != "elapsed_s"]
+        kinds = [k[:-2] for k in dbt if k.endswith("_n")]
         parts = ", ".join(f"{k} {dbt[k + '_s']:.0f} s/{dbt[k + '_n']}" for k in kinds)
         elapsed = dbt.get("elapsed_s") or 0
         print(f"{key:20s} {result[key]:7.1f} s  (dbt elapsed {elapsed:.0f} s; {parts})")
-    out = Path(__file__).with_name("last_dbt_change.json")
-    out.write_text(json.dumps(result, indent=2, ensure_ascii=False))
+        for node, sec in dbt.get("slowest_s", {}).items():
+            print(f"{'':22s}{sec:7.1f} s  {node}")
     print(f"written: {out}")
 
 

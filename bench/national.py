@@ -2,8 +2,8 @@
 
 `make bench-national` (= `python -m bench.national`) generates a synthetic landing with
 `--scale 15` (EDU_DWH_BENCH_SCALE overrides it, e.g. 0.2 for a quick check; scale 15 takes
-about an hour on 2 cores) into a temporary folder with its own embedded PostgreSQL, then
-calls the pipeline's functions directly, timing each phase:
+about 25 minutes on 2 cores, with the one-year change below) into a temporary folder with
+its own embedded PostgreSQL, then calls the pipeline's functions directly, timing each phase:
 
 - generate  — writing the landing (synthetic/, not part of the pipeline);
 - prepare   — `pipeline.prepare`: schemas, run record;
@@ -11,6 +11,13 @@ calls the pipeline's functions directly, timing each phase:
 - load      — `pipeline.load`: per file check_load, Great Expectations, commit_load;
 - transform — `pipeline.transform`: the full dbt build into the shadow schemas;
 - publish   — `pipeline.publish`: swap to the new build, Data Docs, auditors' page.
+
+Then the one-year change (issue 8 #4): the first run is made without one file of one year
+(bench.dbt_change.CHANGE_FILE, the ЕГЭ 2024 additional period), which is then put back and
+the pipeline runs again; its phases are `change_phases_s` — the transform of that run is
+the incremental dbt build of one year, against the full build of the first run. dbt's own
+account of both builds (seconds per node type, the slowest nodes) is kept beside them.
+EDU_DWH_BENCH_CHANGE=0 skips the second run.
 
 Printed and written to bench/national_results.json (git-ignored): seconds per phase, rows
 per second of ingest and of ingest+load (data rows the generator wrote, reference files
@@ -24,12 +31,14 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
 from pathlib import Path
 
 from bench.common import (
     MB,
     env_float,
+    env_int,
     peak_rss,
     reset_peak_rss,
     rows_in_landing,
@@ -37,8 +46,10 @@ from bench.common import (
     scratch_warehouse,
     vm_hwm,
 )
+from bench.dbt_change import CHANGE_FILE, dbt_seconds
 
 SCALE = env_float("EDU_DWH_BENCH_SCALE", 15)
+CHANGE = env_int("EDU_DWH_BENCH_CHANGE", 1)
 
 
 def main() -> None:
@@ -65,7 +76,9 @@ def main() -> None:
             "rows_by_source": summary.get("rows", {}),
         }
         rows = rows_in_landing(summary)
+        held = _hold_out(landing, work / "aside") if CHANGE else None
         run = run_pipeline(landing)
+        results["first_build_dbt"] = dbt_seconds()
         phases = {"generate": generate_s, **run["phases"]}
         steps = run["steps"]
         results["phases_s"] = phases
@@ -83,11 +96,26 @@ def main() -> None:
         results.update(peak_rss())  # since the last reset (the publish phase)
         if by_phase:  # the pipeline's peak: the largest of its phases
             results["peak_rss_mb"] = max(by_phase.values())
+        if held is not None:
+            print(f"[bench.national] one-year change: {CHANGE_FILE} delivered …", flush=True)
+            shutil.move(held, landing / CHANGE_FILE)
+            change = run_pipeline(landing)
+            results["change_file"] = CHANGE_FILE
+            results["change_phases_s"] = change["phases"]
+            results["change_dbt"] = dbt_seconds()
     results["bench_seconds"] = time.perf_counter() - started
     print_report(results)
     out = Path(__file__).with_name("national_results.json")
     out.write_text(json.dumps(results, indent=2, ensure_ascii=False))
     print(f"\nwritten: {out}")
+
+
+def _hold_out(landing: Path, aside: Path) -> Path:
+    """Move CHANGE_FILE out of the landing (the first run goes without it)."""
+    aside.mkdir(parents=True, exist_ok=True)
+    held = aside / Path(CHANGE_FILE).name
+    shutil.move(landing / CHANGE_FILE, held)
+    return held
 
 
 def print_report(r: dict) -> None:
@@ -116,6 +144,20 @@ def print_report(r: dict) -> None:
             f"  {source:<20}"
             + "".join(f"{c:>9,.1f}" for c in cells)
             + f"{r['rows_staged_by_source'][source]:>12,}"
+        )
+    if "change_phases_s" in r:
+        print(f"\n  one-year change ({r['change_file']} delivered after the first run):")
+        for phase, sec in r["change_phases_s"].items():
+            print(f"  {'phase ' + phase:<28}{sec:>10,.1f} s")
+        first, change = r["first_build_dbt"], r["change_dbt"]
+        print(
+            f"  dbt: first (full) build {r['phases_s']['transform']:,.1f} s,"
+            f" one-year change {r['change_phases_s']['transform']:,.1f} s"
+            f" (dbt elapsed {first.get('elapsed_s') or 0:,.0f}"
+            f" / {change.get('elapsed_s') or 0:,.0f} s;"
+            f" models {first.get('model_s', 0):,.0f} / {change.get('model_s', 0):,.0f} s,"
+            f" tests {first.get('test_s', 0):,.0f} / {change.get('test_s', 0):,.0f} s summed"
+            " over threads)"
         )
 
 

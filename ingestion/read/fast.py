@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 import polars as pl
 
-from ingestion.pseudonymise import person_keys
+from ingestion.pseudonymise import keyed_hasher, person_keys
 from ingestion.read.csv import csv_frames
 from ingestion.read.header import FileHeader, csv_key
 from ingestion.read.parse import (
@@ -482,10 +482,22 @@ def _person_keys(raw: pl.DataFrame, by_contract: dict, secret: bytes) -> pl.Seri
         .then(pl.col("p0").str.replace_all(r"[ -]", ""))
         .otherwise(pl.col("p0"))
     ).to_series()
-    columns = [
-        snils.to_list(),
-        people["p1"].to_list() if present[1] else None,
-        people["p2"].to_list() if present[2] else None,
-    ]
-    keys = person_keys(secret, *columns)
-    return pl.Series([k or None for k in keys], dtype=pl.String).gather(pl.Series(codes))
+    # an 11-digit СНИЛС is its own basis (normalise_snils gives it back): hashed as it is;
+    # the rest (no СНИЛС, a document instead, anything odd) goes through person_keys
+    hasher = keyed_hasher(secret)
+    plain = snils.str.contains(r"^[0-9]{11}$").fill_null(False)
+    keys = pl.Series(
+        [hasher(b) for b in snils.filter(plain).cast(pl.Binary).to_list()], dtype=pl.String
+    )
+    if not plain.all():
+        other = ~plain
+        columns = [
+            snils.filter(other).to_list(),
+            people["p1"].filter(other).to_list() if present[1] else None,
+            people["p2"].filter(other).to_list() if present[2] else None,
+        ]
+        rest = pl.Series([k or None for k in person_keys(secret, *columns)], dtype=pl.String)
+        keys = pl.concat([keys, rest])
+        at = np.concatenate([np.flatnonzero(plain.to_numpy()), np.flatnonzero(other.to_numpy())])
+        keys = keys.gather(pl.Series(np.argsort(at)))
+    return keys.gather(pl.Series(codes))

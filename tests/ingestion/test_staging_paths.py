@@ -272,6 +272,31 @@ def test_fast_path_irregular_text_is_read_by_pandas(tmp_path, name, chunk_rows):
         assert kinds == ["FastChunk", "DataFrame", "DataFrame"]
 
 
+def test_fast_path_person_keys_of_mixed_bases(tmp_path):
+    """Plain 11-digit СНИЛС (hashed as they are), written ones, documents instead of a
+    СНИЛС and a repeated person, interleaved in one part: the pandas path's keys, in the
+    rows' own order."""
+    people = [
+        dict(snils="12345678901"),
+        dict(snils="", series="45 10", number="987654"),
+        dict(snils="123-456-789 02"),
+        dict(snils="12-34", series="ab", number="№ 12"),
+        dict(snils=" 123 456 789 03 "),
+        dict(snils="12345678901"),  # the first row's person again
+        dict(snils="", series="45 11", number="1"),
+        dict(snils="98765432109"),
+    ]
+    rows = [_clean_rows(1, **person)[0] for person in people * 3]
+    pandas_text, fast_text, kinds = _staged(write_ege(tmp_path / "ege.csv", rows))
+    assert kinds == ["FastChunk"]
+    assert fast_text == pandas_text
+    keys = [line.split("\t")[16] for line in fast_text.splitlines()[1:]]
+    assert keys[:8] == [
+        person_key(b"secret", p["snils"], p.get("series", ""), p.get("number", "")) for p in people
+    ]
+    assert keys[0] == keys[5] and len(set(keys)) == 7
+
+
 def test_fast_path_can_be_switched_off(tmp_path, monkeypatch):
     path = write_ege(tmp_path / "ege.csv", _clean_rows(5))
     monkeypatch.setenv("EDU_DWH_FAST_CSV", "0")

@@ -62,8 +62,8 @@ def compiled_tests() -> dict[str, str]:
 def landing(tmp_path):
     out = tmp_path / "landing"
     generate(
-        out, seed=11, scale=0.05, sources=("ege", "oge"), ege_years=(2023, 2024),
-        oge_years=(2021, 2022),
+        out, seed=11, scale=0.05, sources=("ege", "oge", "diagnostic"),
+        ege_years=(2023, 2024), oge_years=(2021, 2022),
     )  # fmt: skip
     return out
 
@@ -97,6 +97,16 @@ def test_one_year_change_rebuilds_that_year_and_equals_full_refresh(
     values = xids_by_year(warehouse, "marts.indicator_values")
     copied = {y for y, x in values.items() if max(x) < min(values[2023])}
     assert copied == {2021, 2022}
+    # the diagnostic works of 2024 are copied (they read ЕГЭ of their own year); their
+    # forecast parameters read the year before: 2023 and 2024 rebuilt
+    flagged = xids_by_year(warehouse, "intermediate.int_diagnostic_participants_flagged")
+    assert set(flagged) == {2023, 2024}
+    assert max(flagged[2024]) < min(flagged[2023])
+    parameters = xids_by_year(warehouse, "intermediate.int_diagnostic_forecast_parameters")
+    assert min(parameters[2024]) >= min(flagged[2023])
+    for relation in ("marts.gia_early_warning", "marts.indicator_row_sources"):
+        rows = xids_by_year(warehouse, relation)
+        assert set(rows) >= {2023, 2024} and min(rows[2024]) >= min(flagged[2023]), relation
 
     pipeline.run_all(landing, full_refresh=True)
     assert "Сборка dbt: полная — полная пересборка по запросу" in capsys.readouterr().out

@@ -4,6 +4,8 @@
 -- school_group. The indicator models of var school_group_indicators compute these rows
 -- beside their ordinary ones (rollup_indicator(school_groups=true)); this mart keeps them.
 
+{{ config(**incremental_by_year()) }}
+
 with
 
 group_rows as (
@@ -11,7 +13,7 @@ group_rows as (
     {% if not loop.first %}union all{% endif %}
     select {{ indicator_columns() | join(', ') }}, school_group_kind, school_group
     from {{ ref(model_name) }}
-    where school_group_kind is not null
+    where school_group_kind is not null {{ incremental_years_filter('and') }}
     {%- endfor %}
 ),
 

@@ -7,12 +7,12 @@
 -- Reads the previous year: declared, so that incremental builds of the models downstream
 -- also rebuild year + 1 (macros/incremental_years.sql).
 
-{{ config(meta={'reads_previous_years': 1}) }}
+{{ config(**incremental_by_year(reads_previous_years=1)) }}
 
 with
 
 linked as (
-    select * from {{ ref('int_diagnostic_participants_linked') }}
+    select * from {{ ref('int_diagnostic_participants_linked') }} {{ incremental_years_filter() }}
 ),
 
 works as (

@@ -4,10 +4,12 @@
 -- is under the Rosobrnadzor minimum, base mathematics (scored by mark) when the mark is the
 -- below-minimum mark (2). A subject with no minimum in force is never below.
 
+{{ config(**incremental_by_year()) }}
+
 with
 
 diagnostic as (
-    select * from {{ ref('stg_regional__diagnostic_results') }}
+    select * from {{ ref('stg_regional__diagnostic_results') }} {{ incremental_years_filter() }}
 ),
 
 subjects as (

@@ -4,15 +4,17 @@
 -- with such a result is *linked* (indicators.md, DR-02 / DR-03); the territory of a linked
 -- student is that of the diagnostic row.
 
+{{ config(**incremental_by_year()) }}
+
 with
 
 participants as (
-    select * from {{ ref('int_diagnostic_participants_flagged') }}
+    select * from {{ ref('int_diagnostic_participants_flagged') }} {{ incremental_years_filter() }}
 ),
 
 ege_results as (
     select * from {{ ref('int_gia_results_selected') }}
-    where gia_level = 11 and exam = 'ЕГЭ'
+    where gia_level = 11 and exam = 'ЕГЭ' {{ incremental_years_filter('and') }}
 ),
 
 linked as (

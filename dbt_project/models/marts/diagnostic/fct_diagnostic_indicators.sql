@@ -2,4 +2,6 @@
 -- union of the indicator models of models/intermediate/diagnostic/indicators/, listed in var
 -- indicator_families (dbt_project.yml).
 
+{{ config(**incremental_by_year()) }}
+
 {{ union_indicator_models(indicator_family_models('diagnostic')) }}

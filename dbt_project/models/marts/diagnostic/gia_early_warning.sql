@@ -4,22 +4,24 @@
 -- diagnostic row), DR-01…03 values from fct_diagnostic_indicators, the actual share from
 -- GIA-01 (ЕГЭ, category ВТГ) once the year's ЕГЭ is loaded, and the GIA-01 target.
 
+{{ config(**incremental_by_year()) }}
+
 with
 
 linked as (
-    select * from {{ ref('int_diagnostic_participants_linked') }}
+    select * from {{ ref('int_diagnostic_participants_linked') }} {{ incremental_years_filter() }}
 ),
 
 parameters as (
-    select * from {{ ref('int_diagnostic_forecast_parameters') }}
+    select * from {{ ref('int_diagnostic_forecast_parameters') }} {{ incremental_years_filter() }}
 ),
 
 diagnostic_indicators as (
-    select * from {{ ref('fct_diagnostic_indicators') }}
+    select * from {{ ref('fct_diagnostic_indicators') }} {{ incremental_years_filter() }}
 ),
 
 gia_indicators as (
-    select * from {{ ref('fct_gia_indicators') }}
+    select * from {{ ref('fct_gia_indicators') }} {{ incremental_years_filter() }}
 ),
 
 targets as (

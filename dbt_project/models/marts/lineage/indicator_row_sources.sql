@@ -8,6 +8,8 @@
 -- rows_counted = that load's share of the denominator (counts: of the value; GIA-16: its
 -- results in the tail schools' means).
 
+{{ config(**incremental_by_year()) }}
+
 with
 
 row_sources as (
@@ -18,7 +20,7 @@ row_sources as (
         load_id,
         coalesce(denominator, numerator)::bigint as rows_counted
     from {{ ref(model_name) }}
-    where load_id is not null
+    where load_id is not null {{ incremental_years_filter('and') }}
     {%- endfor %}
 ),
 
@@ -33,7 +35,7 @@ published as (
         participant_category,
         grade,
         breakdown_key
-    from {{ ref('indicator_values') }}
+    from {{ ref('indicator_values') }} {{ incremental_years_filter() }}
 ),
 
 final as (

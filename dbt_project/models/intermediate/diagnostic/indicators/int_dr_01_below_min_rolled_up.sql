@@ -2,13 +2,15 @@
 -- the minimum / participants of work n, by work (breakdown_key ДР1, ДР2, …) and subject;
 -- region, municipalities, schools, and region / municipalities per school group.
 
+{{ config(**incremental_by_year()) }}
+
 with
 
 participants as (
     select
         *,
         work_key as breakdown_key
-    from {{ ref('int_diagnostic_participants_flagged') }}
+    from {{ ref('int_diagnostic_participants_flagged') }} {{ incremental_years_filter() }}
 ),
 
 indicator as (

@@ -3,14 +3,16 @@
 -- region, municipalities, schools. A participant counts p₁ if below the minimum at the work,
 -- else p₀ (int_diagnostic_forecast_parameters); the numerator is fractional.
 
+{{ config(**incremental_by_year()) }}
+
 with
 
 participants as (
-    select * from {{ ref('int_diagnostic_participants_flagged') }}
+    select * from {{ ref('int_diagnostic_participants_flagged') }} {{ incremental_years_filter() }}
 ),
 
 parameters as (
-    select * from {{ ref('int_diagnostic_forecast_parameters') }}
+    select * from {{ ref('int_diagnostic_forecast_parameters') }} {{ incremental_years_filter() }}
 ),
 
 expected as (

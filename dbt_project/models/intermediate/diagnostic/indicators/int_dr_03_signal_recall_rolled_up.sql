@@ -3,6 +3,8 @@
 -- minimum of the work's linked students, by work and subject; region, municipalities (the
 -- territory of the diagnostic row).
 
+{{ config(**incremental_by_year()) }}
+
 with
 
 linked_below as (
@@ -10,7 +12,7 @@ linked_below as (
         *,
         work_key as breakdown_key
     from {{ ref('int_diagnostic_participants_linked') }}
-    where is_linked and is_ege_below_min
+    where is_linked and is_ege_below_min {{ incremental_years_filter('and') }}
 ),
 
 indicator as (
