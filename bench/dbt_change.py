@@ -5,7 +5,8 @@
 (EDU_DWH_BENCH_CHANGE_FILE, default the ЕГЭ 2024 additional period) is run end to end
 (`pipeline.transform` = the first, full dbt build), then the file is put back and the
 pipeline runs again: its `transform` is the dbt build of a run that adds one file of one
-year. A third run with `full_refresh=True` on the same data gives the full-refresh time.
+year. A third run has nothing new (no dbt run at all), a fourth `full_refresh=True` on the
+same data gives the full-refresh time.
 Prints the seconds and writes bench/last_dbt_change.json (git-ignored).
 `bench.run` calls `measure` for its small landing.
 """
@@ -30,16 +31,21 @@ def _transform_s(landing: Path, **kwargs) -> tuple[float, dict]:
 
     if "full_refresh" not in inspect.signature(pipeline.transform).parameters:
         kwargs.pop("full_refresh", None)  # the code before incremental builds: always full
+    _run_results().unlink(missing_ok=True)  # a run without dbt leaves none
     result = run_pipeline(landing, **kwargs)
     return result["phases"]["transform"], {**result["phases"], "dbt": dbt_seconds()}
+
+
+def _run_results() -> Path:
+    from ingestion.config import state_dir
+
+    return state_dir() / "dbt_target" / "run_results.json"
 
 
 def dbt_seconds() -> dict:
     """dbt's own account of the last build: elapsed and seconds per node type (models,
     data tests, …; summed over both threads)."""
-    from ingestion.config import state_dir
-
-    path = state_dir() / "dbt_target" / "run_results.json"
+    path = _run_results()
     if not path.exists():
         return {}
     results = json.loads(path.read_text())
@@ -66,6 +72,7 @@ def measure(landing: Path, aside: Path, change_file: str = CHANGE_FILE) -> dict:
     out["first_build_s"], out["first_phases_s"] = _transform_s(landing)
     shutil.move(held, src)
     out["one_year_change_s"], out["change_phases_s"] = _transform_s(landing)
+    out["nothing_new_s"], out["nothing_new_phases_s"] = _transform_s(landing)
     out["full_refresh_s"], out["refresh_phases_s"] = _transform_s(landing, full_refresh=True)
     out["total_s"] = time.perf_counter() - t0
     return out
@@ -83,6 +90,7 @@ def main() -> None:
     phases = {
         "first_build_s": "first_phases_s",
         "one_year_change_s": "change_phases_s",
+        "nothing_new_s": "nothing_new_phases_s",
         "full_refresh_s": "refresh_phases_s",
     }
     for key, detail in phases.items():

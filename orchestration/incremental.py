@@ -36,6 +36,12 @@ class BuildPlan:
     watermarks: tuple[int, int, int]  # max load_id, load event id, row replacement id
     years: list[int] = field(default_factory=list)
 
+    @property
+    def unchanged(self) -> bool:
+        """No year to rebuild and no reason for a full build: nothing changed since the
+        published build (no dbt run needed)."""
+        return not self.full and not self.years
+
     def dbt_args(self) -> list[str]:
         if self.full:
             return ["--full-refresh"]
@@ -52,7 +58,10 @@ class BuildPlan:
         if self.full:
             return f"Сборка dbt: полная — {self.reason}"
         if not self.years:
-            return "Сборка dbt: инкрементная — новых данных с последней публикации нет"
+            return (
+                "Сборка dbt не нужна — новых данных с последней публикации нет:"
+                " опубликованные витрины остаются прежними"
+            )
         years = ", ".join(map(str, self.years))
         return f"Сборка dbt: инкрементная — пересобираются годы {years} ({self.reason})"
 
@@ -186,6 +195,17 @@ def record(cur, run_id: int, build: BuildPlan) -> None:
             *build.watermarks,
         ),
     )
+
+
+def built_nothing(cur, run_id: int) -> bool:
+    """Whether the plan of `run_id`'s build was to build nothing (BuildPlan.unchanged)."""
+    cur.execute(
+        "select not full_build and cardinality(changed_years) = 0"
+        " from audit.dbt_builds where run_id = %s",
+        (run_id,),
+    )
+    row = cur.fetchone()
+    return bool(row and row[0])
 
 
 def mark_published(cur, run_id: int) -> None:

@@ -331,11 +331,13 @@ def transform(run_id: int, full_refresh: bool = False) -> None:
     """dbt build (seeds, staging, intermediate, marts, data and unit tests) into this run's
     shadow schemas; BI keeps reading the published ones (orchestration/publication.py).
     Only the years changed since the last publication, unless `full_refresh` or the changed
-    years are not certain (orchestration/incremental.py)."""
+    years are not certain (orchestration/incremental.py); no dbt run at all when nothing
+    changed (publish then keeps the published build)."""
     with run_control.step(run_id, "transform"):
         t0 = time.monotonic()
-        publication.build(run_id, full_refresh=full_refresh)
-        log(f"dbt build выполнен за {time.monotonic() - t0:.0f} с")
+        plan = publication.build(run_id, full_refresh=full_refresh)
+        if not plan.unchanged:
+            log(f"dbt build выполнен за {time.monotonic() - t0:.0f} с")
 
 
 def publish(run_id: int) -> dict:

@@ -5,9 +5,12 @@ every model and every test of it passed, switched in in one transaction.
                      reference__build_<run> ← `dbt build` (models, seeds, data and unit tests);
                      whole, or only the changed years (orchestration/incremental.py): then
                      dbt first copies each incremental model's published table into the
-                     shadow (less those years) and replaces those years in it
+                     shadow (less those years) and replaces those years in it; nothing at
+                     all when no year changed since the published build (same data, same
+                     dbt project: the published build is what dbt would build)
     swap(run_id)     one transaction: each public schema is renamed away, its shadow takes
-                     its name, the old one is dropped, the run is marked 'published'
+                     its name, the old one is dropped, the run is marked 'published' (with
+                     no build: the published schemas stay, the run is marked 'published')
 
 Grants are part of the build and of the switch, never a later step a failure could skip:
 dbt's `grants:` config (dbt_project.yml) gives the BI role `select` on every mart and seed
@@ -45,12 +48,17 @@ def _shadow_schemas(cur) -> list[str]:
     return [r[0] for r in cur.fetchall()]
 
 
+def _drop_shadows(cur) -> None:
+    """Drop the shadow schemas of earlier runs (a failed build's, kept for inspection)."""
+    for schema in _shadow_schemas(cur):
+        cur.execute(f'drop schema "{schema}" cascade')
+
+
 def prepare_shadow(run_id: int) -> str:
     """Drop shadow schemas of earlier runs, create this run's (closed to BI)."""
     suffix = shadow_suffix(run_id)
     with db.transaction() as conn, conn.cursor() as cur:
-        for schema in _shadow_schemas(cur):
-            cur.execute(f'drop schema "{schema}" cascade')
+        _drop_shadows(cur)
         for schema in BUILT_SCHEMAS:
             # no `usage` for BI here: an unpublished (or failed) build stays unreadable; the
             # switch grants it in the same transaction that makes the build public
@@ -63,11 +71,15 @@ def build(run_id: int, full_refresh: bool = False) -> incremental.BuildPlan:
     (orchestration/incremental.py); raises DbtError naming what failed."""
     from orchestration.dbt_runner import build as dbt_build
 
-    suffix = prepare_shadow(run_id)
     with db.transaction() as conn, conn.cursor() as cur:
         plan = incremental.plan(cur, full_refresh=full_refresh)
         incremental.record(cur, run_id, plan)
     print(plan.describe(), flush=True)
+    if plan.unchanged:  # the published build is what dbt would build: nothing to run
+        with db.transaction() as conn, conn.cursor() as cur:
+            _drop_shadows(cur)
+        return plan
+    suffix = prepare_shadow(run_id)
     dbt_build(schema_suffix=suffix, extra_args=plan.dbt_args())
     return plan
 
@@ -79,6 +91,15 @@ def swap(run_id: int, message: str) -> None:
     t0 = time.monotonic()
     with db.transaction() as conn, conn.cursor() as cur:
         cur.execute("set local lock_timeout = '10min'")
+        if incremental.built_nothing(cur, run_id):
+            # nothing changed since the published build (build() ran no dbt): it stays,
+            # its grants and row policies re-applied, and the run is closed as published
+            _grant(cur, grantee)
+            row_security.apply(cur, grantee)
+            incremental.mark_published(cur, run_id)
+            run_control.finish_run(run_id, "published", message, cur=cur)
+            print("Витрины не изменились: остаётся опубликованная сборка", flush=True)
+            return
         for schema in BUILT_SCHEMAS:
             cur.execute("select 1 from pg_namespace where nspname = %s", (schema + suffix,))
             if not cur.fetchone():

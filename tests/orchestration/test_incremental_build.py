@@ -119,10 +119,20 @@ def test_one_year_change_rebuilds_that_year_and_equals_full_refresh(
     )
     assert builds == [(True, None, True), (False, [2023], True), (True, None, True)]
 
-    # nothing new: an incremental build of no year
+    # nothing new: no dbt run and no switch; the published tables stay as they were
+    before = xids_by_year(warehouse, "marts.indicator_values")
     pipeline.run_all(landing)
-    assert "новых данных с последней публикации нет" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "Сборка dbt не нужна — новых данных с последней публикации нет" in out
+    assert "Витрины не изменились: остаётся опубликованная сборка" in out
+    assert "dbt build выполнен" not in out
+    assert xids_by_year(warehouse, "marts.indicator_values") == before  # not rebuilt, not copied
     assert all_digests(warehouse) == incremental_marts
+    assert q(
+        warehouse,
+        "select b.full_build, b.changed_years, b.published, r.status from audit.dbt_builds b"
+        " join audit.runs r using (run_id) order by run_id desc limit 1",
+    ) == [(False, [], True, "published")]
 
     # a withdrawal is not followed year by year: the next build is full
     withdraw_file(ADDED, reason="тест")
