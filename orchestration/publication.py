@@ -91,37 +91,39 @@ def swap(run_id: int, message: str) -> None:
     t0 = time.monotonic()
     with db.transaction() as conn, conn.cursor() as cur:
         cur.execute("set local lock_timeout = '10min'")
-        if incremental.built_nothing(cur, run_id):
-            # nothing changed since the published build (build() ran no dbt): it stays,
-            # its grants and row policies re-applied, and the run is closed as published
-            _grant(cur, grantee)
-            row_security.apply(cur, grantee)
-            incremental.mark_published(cur, run_id)
-            run_control.finish_run(run_id, "published", message, cur=cur)
-            print("Витрины не изменились: остаётся опубликованная сборка", flush=True)
-            return
-        for schema in BUILT_SCHEMAS:
-            cur.execute("select 1 from pg_namespace where nspname = %s", (schema + suffix,))
-            if not cur.fetchone():
-                raise RuntimeError(
-                    f"сборка запуска №{run_id} не найдена (схема {schema}{suffix}):"
-                    " публиковать нечего"
-                )
-        retired = []
-        for schema in BUILT_SCHEMAS:
-            cur.execute("select 1 from pg_namespace where nspname = %s", (schema,))
-            if cur.fetchone():
-                cur.execute(f"alter schema {schema} rename to {schema}__retired_{int(run_id)}")
-                retired.append(f"{schema}__retired_{int(run_id)}")
-            cur.execute(f"alter schema {schema}{suffix} rename to {schema}")
-        for schema in retired:
-            cur.execute(f"drop schema {schema} cascade")
+        # nothing changed since the published build (build() ran no dbt): it stays, its
+        # grants and row policies re-applied, and the run is closed as published
+        switched = not incremental.built_nothing(cur, run_id)
+        if switched:
+            _switch_schemas(cur, run_id, suffix)
         _grant(cur, grantee)
         # the rebuilt marts get their row policies before the commit makes them readable
         row_security.apply(cur, grantee)
         incremental.mark_published(cur, run_id)
         run_control.finish_run(run_id, "published", message, cur=cur)
-    print(f"Витрины опубликованы (переключение за {time.monotonic() - t0:.1f} с)", flush=True)
+    if switched:
+        print(f"Витрины опубликованы (переключение за {time.monotonic() - t0:.1f} с)", flush=True)
+    else:
+        print("Витрины не изменились: остаётся опубликованная сборка", flush=True)
+
+
+def _switch_schemas(cur, run_id: int, suffix: str) -> None:
+    """Each public schema renamed away, its shadow given its name, the old one dropped."""
+    for schema in BUILT_SCHEMAS:
+        cur.execute("select 1 from pg_namespace where nspname = %s", (schema + suffix,))
+        if not cur.fetchone():
+            raise RuntimeError(
+                f"сборка запуска №{run_id} не найдена (схема {schema}{suffix}): публиковать нечего"
+            )
+    retired = []
+    for schema in BUILT_SCHEMAS:
+        cur.execute("select 1 from pg_namespace where nspname = %s", (schema,))
+        if cur.fetchone():
+            cur.execute(f"alter schema {schema} rename to {schema}__retired_{int(run_id)}")
+            retired.append(f"{schema}__retired_{int(run_id)}")
+        cur.execute(f"alter schema {schema}{suffix} rename to {schema}")
+    for schema in retired:
+        cur.execute(f"drop schema {schema} cascade")
 
 
 def _grant(cur, grantee: str) -> None:

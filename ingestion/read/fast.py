@@ -484,11 +484,10 @@ def _person_keys(raw: pl.DataFrame, by_contract: dict, secret: bytes) -> pl.Seri
     ).to_series()
     # an 11-digit СНИЛС is its own basis (normalise_snils gives it back): hashed as it is;
     # the rest (no СНИЛС, a document instead, anything odd) goes through person_keys
+    plain = snils.str.contains(r"^[0-9]{11}$").fill_null(False).to_numpy()
+    keys = np.empty(len(snils), dtype=object)
     hasher = keyed_hasher(secret)
-    plain = snils.str.contains(r"^[0-9]{11}$").fill_null(False)
-    keys = pl.Series(
-        [hasher(b) for b in snils.filter(plain).cast(pl.Binary).to_list()], dtype=pl.String
-    )
+    keys[plain] = [hasher(b) for b in snils.filter(plain).cast(pl.Binary).to_list()]
     if not plain.all():
         other = ~plain
         columns = [
@@ -496,8 +495,5 @@ def _person_keys(raw: pl.DataFrame, by_contract: dict, secret: bytes) -> pl.Seri
             people["p1"].filter(other).to_list() if present[1] else None,
             people["p2"].filter(other).to_list() if present[2] else None,
         ]
-        rest = pl.Series([k or None for k in person_keys(secret, *columns)], dtype=pl.String)
-        keys = pl.concat([keys, rest])
-        at = np.concatenate([np.flatnonzero(plain.to_numpy()), np.flatnonzero(other.to_numpy())])
-        keys = keys.gather(pl.Series(np.argsort(at)))
-    return keys.gather(pl.Series(codes))
+        keys[other] = [k or None for k in person_keys(secret, *columns)]
+    return pl.Series(keys.tolist(), dtype=pl.String).gather(pl.Series(codes))
