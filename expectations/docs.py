@@ -8,7 +8,11 @@ Hostile input: Data Docs render sampled values as HTML. GX stores a validation r
 was computed (``ValidationDefinition.run``), so sample values are made safe before GX sees
 them: the batch query of a stage (``docs_safe_query``) turns the angle brackets of every text
 value into look-alike quotes (‹ ›). No allowed value, code or format contains ``<`` or ``>``,
-so no verdict changes; the audit table gets the same neutralised samples.
+so no verdict changes; the audit table gets the same neutralised samples. Only the text
+columns that hold an angle bracket in some row of the stage are translated (one scan finds
+them, ``angled_columns``): ``translate`` in the batch query is evaluated in every metric
+query GX runs, for every row and every mention of the column (a 64-character person_key in
+a grouping key, a filter and a join: 4 of the 7 seconds of GX on a 200,000-row ОГЭ stage).
 """
 
 from __future__ import annotations
@@ -32,21 +36,50 @@ _ANGLES, _QUOTES = "<>", "‹›"
 LABEL_FILE = "warehouse.txt"
 
 
-def docs_safe_query(conn, schema: str, table: str, where: str = "") -> str:
-    """``select <every column of the table> from schema.table [where …]`` with each text
-    column neutralised (``translate(col, '<>', '‹›') as col``), in table order: the column
-    set GX sees is the table's own (the schema check still sees a missing or extra column)."""
+def angled_columns(conn, schema: str, table: str) -> set[str]:
+    """The text columns of schema.table with ``<`` or ``>`` in some row (one scan)."""
+    text = [name for name, data_type in _columns(conn, schema, table) if data_type in _TEXT_TYPES]
+    if not text:
+        return set()
+    with conn.cursor() as cur:
+        cur.execute(
+            sql.SQL("select {} from {}").format(
+                sql.SQL(", ").join(
+                    sql.SQL(
+                        "coalesce(bool_or(strpos({c}, '<') > 0 or strpos({c}, '>') > 0), false)"
+                    ).format(c=sql.Identifier(name))
+                    for name in text
+                ),
+                sql.Identifier(schema, table),
+            )
+        )
+        flags = cur.fetchone()
+    return {name for name, flag in zip(text, flags, strict=True) if flag}
+
+
+def _columns(conn, schema: str, table: str) -> list[tuple[str, str]]:
     with conn.cursor() as cur:
         cur.execute(
             "select column_name, data_type from information_schema.columns"
             " where table_schema = %s and table_name = %s order by ordinal_position",
             (schema, table),
         )
-        columns = cur.fetchall()
+        return cur.fetchall()
+
+
+def docs_safe_query(
+    conn, schema: str, table: str, where: str = "", angled: set[str] | None = None
+) -> str:
+    """``select <every column of the table> from schema.table [where …]`` with each text
+    column that holds an angle bracket (``angled``, else ``angled_columns``) neutralised
+    (``translate(col, '<>', '‹›') as col``), in table order: the column set GX sees is the
+    table's own (the schema check still sees a missing or extra column)."""
+    if angled is None:
+        angled = angled_columns(conn, schema, table)
     items = []
-    for name, data_type in columns:
+    for name, data_type in _columns(conn, schema, table):
         column = sql.Identifier(name)
-        if data_type in _TEXT_TYPES:
+        if data_type in _TEXT_TYPES and name in angled:
             items.append(
                 sql.SQL("translate({c}, {a}, {q}) as {c}").format(
                     c=column, a=sql.Literal(_ANGLES), q=sql.Literal(_QUOTES)

@@ -491,7 +491,7 @@ def validate_source(
     validated alone, so their failures, counts and sampled values are exactly GX's. A stage
     whose columns differ from the others (or that has no row in a batch) is validated alone.
     """
-    from expectations.docs import docs_safe_query
+    from expectations.docs import angled_columns, docs_safe_query
 
     started = time.perf_counter()
     if source not in SOURCES or not _has_suite(source):
@@ -514,12 +514,15 @@ def validate_source(
             layout = layouts.get((schema, table))
             stage = sql.Identifier(schema, table)
             rows: dict[str, int] = {}
-            queries = {ACCEPTED: docs_safe_query(conn, schema, table, "_reject_reason is null")}
+            angled = angled_columns(conn, schema, table)
+            queries = {
+                ACCEPTED: docs_safe_query(conn, schema, table, "_reject_reason is null", angled)
+            }
             if layout is not None:
                 accepted, rejected = _stage_counts(conn, stage)
                 rows = {ACCEPTED: accepted, ALL_ROWS: accepted + rejected, "rejected": rejected}
                 if validate_all_rows and rejected:
-                    queries[ALL_ROWS] = docs_safe_query(conn, schema, table)
+                    queries[ALL_ROWS] = docs_safe_query(conn, schema, table, angled=angled)
             else:
                 rows = {ACCEPTED: 0, ALL_ROWS: 0, "rejected": 0}
             files[load_id] = _File(load_id, schema, table, rows, queries, layout)

@@ -472,28 +472,25 @@ def _person_keys(raw: pl.DataFrame, by_contract: dict, secret: bytes) -> pl.Seri
     first = np.empty(int(codes.max()) + 1 if len(codes) else 0, dtype=np.int64)
     first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)  # the first row of each person
     people = frame[first]
-    # a СНИЛС written with spaces and hyphens only: its 11 digits, which is what
-    # normalise_snils makes of it (the rest is left to normalise_snils itself)
-    snils = people.select(
-        pl.when(
-            pl.col("p0").str.contains(r"^[0-9 -]+$")
-            & (pl.col("p0").str.replace_all(r"[ -]", "").str.len_bytes() == 11)
-        )
-        .then(pl.col("p0").str.replace_all(r"[ -]", ""))
-        .otherwise(pl.col("p0"))
-    ).to_series()
-    # an 11-digit СНИЛС is its own basis (normalise_snils gives it back): hashed as it is;
-    # the rest (no СНИЛС, a document instead, anything odd) goes through person_keys
-    plain = snils.str.contains(r"^[0-9]{11}$").fill_null(False).to_numpy()
-    keys = np.empty(len(snils), dtype=object)
+    # a СНИЛС that is 11 digits once its spaces and hyphens are removed (so it held nothing
+    # else): those digits are what normalise_snils makes of it, its own basis, hashed as
+    # they are; the rest (no СНИЛС, a document instead, anything odd) goes through
+    # person_keys, which normalises it
+    digits = people["p0"].str.replace_all(r"[ -]", "")
+    plain = digits.str.contains(r"^[0-9]{11}$").fill_null(False).to_numpy()
     hasher = keyed_hasher(secret)
-    keys[plain] = [hasher(b) for b in snils.filter(plain).cast(pl.Binary).to_list()]
-    if not plain.all():
+    if plain.all():
+        keys = [hasher(b) for b in digits.cast(pl.Binary).to_list()]
+    else:
         other = ~plain
+        column = np.empty(len(plain), dtype=object)
+        column[plain] = np.array(
+            [hasher(b) for b in digits.filter(plain).cast(pl.Binary).to_list()], dtype=object
+        )
         columns = [
-            snils.filter(other).to_list(),
-            people["p1"].filter(other).to_list() if present[1] else None,
-            people["p2"].filter(other).to_list() if present[2] else None,
+            people[f"p{i}"].filter(other).to_list() if i == 0 or present[i] else None
+            for i in range(3)
         ]
-        keys[other] = [k or None for k in person_keys(secret, *columns)]
-    return pl.Series(keys.tolist(), dtype=pl.String).gather(pl.Series(codes))
+        column[other] = np.array([k or None for k in person_keys(secret, *columns)], dtype=object)
+        keys = column.tolist()
+    return pl.Series(keys, dtype=pl.String).gather(pl.Series(codes))
