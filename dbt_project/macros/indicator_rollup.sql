@@ -168,6 +168,31 @@
     {%- set rolled_up_keys = ['year', 'territory_level', 'territory_code']
         + indicator_breakdown_columns().keys() | list + ['participant_category'] %}
     {%- set rollup_denominator = 'null::numeric' if kind == 'count' else denominator %}
+    {#- Integer formulas (the usual `flag::integer` over `1`) are summed per school first:
+        the territory levels, the school groups and the lineage rows then roll up those sums
+        (integer sums are exact in any grouping, so every number is the same) instead of
+        every fact — a school's facts joined to its groups were 4× the facts, sorted. #}
+    {%- set integer_sums = (numerator == '1' or numerator.endswith('::integer'))
+        and rollup_denominator in ('1', 'null::numeric') %}
+    {%- if integer_sums %}
+        {%- set by_school_keys = ['year', 'ate_code', 'school_code'] + dims
+            + (['participant_category'] if by_category else [])
+            + (['load_id'] if lineage else []) %}
+    {#- a plain select (the call may stand in a union): the CTE inside a subquery #}
+    select * from (
+    with facts_by_school as (
+        select
+            {{ by_school_keys | join(',\n            ') }},
+            sum({{ numerator }}) as numerator,
+            sum({{ rollup_denominator }}) as denominator
+        from {{ facts }}
+        group by {{ by_school_keys | join(', ') }}
+    )
+
+        {%- set facts = 'facts_by_school' %}
+        {%- set numerator = 'numerator' %}
+        {%- set rollup_denominator = 'denominator' %}
+    {%- endif %}
     select
         '{{ indicator_code }}'::text as indicator_code,
         {{ indicator_key_columns() | join(',\n        ') }},
@@ -243,6 +268,9 @@
     where denominator > 0
     {%- elif lineage %}
     where load_id is null or numerator > 0
+    {%- endif %}
+    {%- if integer_sums %}
+    ) as summed_by_school
     {%- endif %}
 {% endmacro %}
 
