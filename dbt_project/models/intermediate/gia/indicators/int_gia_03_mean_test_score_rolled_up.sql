@@ -1,5 +1,6 @@
 -- GIA-03 Средний тестовый балл ЕГЭ = mean test score of results, by subject and category.
--- numerator = sum of test scores, denominator = number of results.
+-- numerator = sum of test scores, denominator = number of results. test_score is an integer
+-- column: `::integer` says so to rollup_indicator, which then sums it per school first.
 
 {{ config(**incremental_by_year()) }}
 
@@ -13,7 +14,7 @@ ege_results as (
 indicator as (
     {{ rollup_indicator(
         'GIA-03', 'ege_results', 'mean', dims=['subject_code'], by_category=true,
-        numerator='test_score', denominator='1',
+        numerator='test_score::integer', denominator='1',
         school_groups=true, lineage=true
     ) }}
 )
