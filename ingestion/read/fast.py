@@ -478,19 +478,17 @@ def _person_keys(raw: pl.DataFrame, by_contract: dict, secret: bytes) -> pl.Seri
     # person_keys, which normalises it
     digits = people["p0"].str.replace_all(r"[ -]", "")
     plain = digits.str.contains(r"^[0-9]{11}$").fill_null(False).to_numpy()
+    keys = np.empty(len(plain), dtype=object)
     hasher = keyed_hasher(secret)
-    if plain.all():
-        keys = [hasher(b) for b in digits.cast(pl.Binary).to_list()]
-    else:
+    keys[plain] = np.array(
+        [hasher(b) for b in digits.filter(plain).cast(pl.Binary).to_list()], dtype=object
+    )
+    if not plain.all():
         other = ~plain
-        column = np.empty(len(plain), dtype=object)
-        column[plain] = np.array(
-            [hasher(b) for b in digits.filter(plain).cast(pl.Binary).to_list()], dtype=object
-        )
         columns = [
-            people[f"p{i}"].filter(other).to_list() if i == 0 or present[i] else None
-            for i in range(3)
+            people["p0"].filter(other).to_list(),
+            people["p1"].filter(other).to_list() if present[1] else None,
+            people["p2"].filter(other).to_list() if present[2] else None,
         ]
-        column[other] = np.array([k or None for k in person_keys(secret, *columns)], dtype=object)
-        keys = column.tolist()
-    return pl.Series(keys, dtype=pl.String).gather(pl.Series(codes))
+        keys[other] = np.array([k or None for k in person_keys(secret, *columns)], dtype=object)
+    return pl.Series(keys.tolist(), dtype=pl.String).gather(pl.Series(codes))
