@@ -17,8 +17,9 @@ the same rows, the same COPY text byte for byte — but computes a clean chunk i
   years, codes, stages and scores recur in every part), with the same pandas code as
   `parse.parse_chunk` (strip, code cleaning, allowed values by `csv_key`, numbers, dates,
   flags, school years), and spread over the rows by polars. The contract's row rules run
-  on the typed columns as pandas series, as in `parse_chunk`. person_key is the same HMAC
-  (`pseudonymise.person_keys`) once per distinct (СНИЛС, series, number) of a part.
+  on the typed columns as pandas series, as in `parse_chunk`. person_key is the same HMAC:
+  of a plain 11-digit СНИЛС in Rust (`pseudonymise.keyed_hashes`), of anything else
+  through `pseudonymise.person_keys` once per distinct (СНИЛС, series, number) of a part.
 - A row with anything to reject or note (any reason at all: a Russian message is only
   ever built by the pandas path) goes through `parse_chunk`, with the chunk's other such
   rows, as the pandas frame of strings `read_csv` gives (same index); its output is put in
@@ -43,7 +44,7 @@ import numpy as np
 import pandas as pd
 import polars as pl
 
-from ingestion.pseudonymise import keyed_hasher, person_keys
+from ingestion.pseudonymise import keyed_hashes, person_keys
 from ingestion.read.csv import csv_frames
 from ingestion.read.header import FileHeader, csv_key
 from ingestion.read.parse import (
@@ -462,33 +463,34 @@ def _blank_first(first: pl.Series) -> np.ndarray:
 
 def _person_keys(raw: pl.DataFrame, by_contract: dict, secret: bytes) -> pl.Series:
     """person_key per row (null where there is none: the pandas path gives the row a
-    reason), once per distinct (СНИЛС, series, number) as in parse._person_keys."""
+    reason), as parse._person_keys gives it. A СНИЛС that is 11 digits once its spaces and
+    hyphens are removed (so it held nothing else) is what normalise_snils makes of it, its
+    own basis: those are hashed in Rust (`keyed_hashes`), every row, with no Python per
+    row. The rest (no СНИЛС, a document instead, anything odd) goes through person_keys,
+    which normalises it, once per distinct (СНИЛС, series, number)."""
     present = [by_contract.get(h) for h in _PERSON_HEADERS]
-    parts = [
-        raw[c] if c else pl.repeat("", raw.height, dtype=pl.String, eager=True) for c in present
+    if not present[0]:
+        snils = pl.repeat("", raw.height, dtype=pl.String, eager=True)
+    else:
+        snils = raw[present[0]]
+    digits = snils.str.replace_all(r"[ -]", "")
+    plain = digits.str.contains(r"^[0-9]{11}$").fill_null(False)
+    keys = keyed_hashes(secret, digits.set(~plain, None) if not plain.all() else digits)
+    if plain.all():
+        return keys
+    other = np.flatnonzero(~plain.to_numpy())
+    columns = [
+        raw[c][other] if c else pl.repeat("", len(other), dtype=pl.String, eager=True)
+        for c in present
     ]
-    frame = pl.DataFrame([p.alias(f"p{i}") for i, p in enumerate(parts)])
-    codes = frame.select(pl.struct("p0", "p1", "p2").rank("dense")).to_series().to_numpy() - 1
-    first = np.empty(int(codes.max()) + 1 if len(codes) else 0, dtype=np.int64)
-    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)  # the first row of each person
-    people = frame[first]
-    # a СНИЛС that is 11 digits once its spaces and hyphens are removed (so it held nothing
-    # else): those digits are what normalise_snils makes of it, its own basis, hashed as
-    # they are; the rest (no СНИЛС, a document instead, anything odd) goes through
-    # person_keys, which normalises it
-    digits = people["p0"].str.replace_all(r"[ -]", "")
-    plain = digits.str.contains(r"^[0-9]{11}$").fill_null(False).to_numpy()
-    keys = np.empty(len(plain), dtype=object)
-    hasher = keyed_hasher(secret)
-    keys[plain] = np.array(
-        [hasher(b) for b in digits.filter(plain).cast(pl.Binary).to_list()], dtype=object
+    people = pl.DataFrame([c.alias(f"p{i}") for i, c in enumerate(columns)])
+    distinct = people.unique(maintain_order=True)
+    found = person_keys(
+        secret,
+        distinct["p0"].to_list(),
+        distinct["p1"].to_list() if present[1] else None,
+        distinct["p2"].to_list() if present[2] else None,
     )
-    if not plain.all():
-        other = ~plain
-        columns = [
-            people["p0"].filter(other).to_list(),
-            people["p1"].filter(other).to_list() if present[1] else None,
-            people["p2"].filter(other).to_list() if present[2] else None,
-        ]
-        keys[other] = np.array([k or None for k in person_keys(secret, *columns)], dtype=object)
-    return pl.Series(keys.tolist(), dtype=pl.String).gather(pl.Series(codes))
+    distinct = distinct.with_columns(pl.Series("k", [k or None for k in found], dtype=pl.String))
+    found_keys = people.join(distinct, on=["p0", "p1", "p2"], how="left", maintain_order="left")
+    return keys.scatter(other, found_keys["k"])

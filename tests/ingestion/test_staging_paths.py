@@ -10,10 +10,11 @@ import io
 
 import numpy as np
 import pandas as pd
+import polars as pl
 import pytest
 
 from ingestion import loader
-from ingestion.pseudonymise import keyed_hasher, person_key, person_keys
+from ingestion.pseudonymise import keyed_hasher, keyed_hashes, person_key, person_keys
 from ingestion.read import open_source
 from sources import SOURCES
 from tests.fixtures.landing import EGE_HEADER, OGE_HEADER, ege_row, write_ege
@@ -24,6 +25,17 @@ def test_keyed_hasher_is_hmac_sha256(secret):
     hasher = keyed_hasher(secret)
     for message in (b"", b"12345678901", "ПАСПОРТ4510".encode(), b"m" * 200):
         assert hasher(message) == hmac.digest(secret, message, "sha256").hex()
+
+
+@pytest.mark.parametrize("secret", [b"", b"k", "ключ".encode(), b"y" * 65, b"\xff\xfe"])
+def test_keyed_hashes_are_the_keyed_hasher_of_each_value(secret):
+    """The column HMAC (polars-hash in Rust; a key that is not UTF-8 text: the Python
+    loop) gives keyed_hasher's digest of each value, a null stays null."""
+    values = ["", "12345678901", "ПАСПОРТ4510", None, "m" * 200]
+    got = keyed_hashes(secret, pl.Series("basis", values, dtype=pl.String))
+    assert got.name == "basis"
+    hasher = keyed_hasher(secret)
+    assert got.to_list() == [None if v is None else hasher(v.encode()) for v in values]
 
 
 def test_person_keys_match_person_key():
