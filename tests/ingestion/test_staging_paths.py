@@ -410,3 +410,51 @@ def test_task_scores_worked_example():
         "«З2»: балл за задание не число ≥ 0 «-1»",
         None,
     ]
+
+
+def _line_blocks_by_lines(path, encoding, chunk_rows, part_rows):
+    """What `fast._line_blocks` gives, from the lines of the file opened in binary mode."""
+    from itertools import islice
+
+    with open(path, "rb") as fh:
+        fh.readline()
+        left = chunk_rows
+        while lines := list(islice(fh, min(left, part_rows))):
+            left -= len(lines)
+            block = b"".join(lines)
+            if not block.endswith(b"\n"):
+                block += b"\n"
+            if encoding == "cp1251":
+                block = block.decode("cp1251").encode("utf-8")
+            yield block, not left
+            left = left or chunk_rows
+
+
+@pytest.mark.parametrize("read_bytes", [1, 7, 64, 1 << 23])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b"a;1\nb;2\nc;3\n",
+        b"a;1\nb;2\nc;3",  # no line feed at the end
+        b"a;1\r\n\r\nb;2\rc;3\r\n\n\nd",  # CRLF, empty lines, a lone CR
+        b"\n",
+        b"x" * 100 + b"\n" + b"y" * 3,
+    ],
+)
+@pytest.mark.parametrize(("chunk_rows", "part_rows"), [(2, 2), (3, 2), (4, 3), (50, 50)])
+def test_line_blocks_are_the_files_lines(
+    tmp_path, monkeypatch, read_bytes, body, chunk_rows, part_rows
+):
+    """The file read in blocks with its line feeds found by numpy gives the blocks its
+    lines give: a line ends at b"\\n", the last one may have none; chunk and part
+    boundaries in the same places; whatever the size of the blocks read."""
+    from ingestion.read import fast
+
+    monkeypatch.setattr(fast, "_READ_BYTES", read_bytes)
+    monkeypatch.setattr(fast, "PART_ROWS", part_rows)
+    for encoding, text in (("utf-8", body), ("cp1251", body.replace(b"a", "ж".encode("cp1251")))):
+        path = tmp_path / f"{encoding}.csv"
+        path.write_bytes(b"h1;h2\r\n" + text)
+        got = list(fast._line_blocks(path, encoding, chunk_rows))
+        assert got == list(_line_blocks_by_lines(path, encoding, chunk_rows, part_rows))
