@@ -118,7 +118,7 @@ def previous_rows(conn, spec: SourceSpec, stage: sql.Composable, load_id: int) -
         year = sql.Identifier(baseline.year_column)
         slice_columns = [sql.Identifier(c) for c in baseline.slice]
         # the same rows, said also as a range of years: the raw table's BRIN index on the
-        # year (sources.year_brin_indexes) then reads the previous year's blocks only
+        # year (sources.raw_ddl) then reads the previous year's blocks only
         conditions.append(
             sql.SQL(
                 "r.{year} between (select min({year}) - 1 from {stage} where _reject_reason"

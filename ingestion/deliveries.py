@@ -29,7 +29,7 @@ import getpass
 import socket
 from dataclasses import dataclass, field
 
-from sources import SOURCES, SourceSpec, raw_columns, year_brin_indexes
+from sources import SOURCES, SourceSpec, raw_columns
 
 ACTIVE = "loaded"
 # statuses that describe what a file identity currently is (the others are attempts:
@@ -367,8 +367,6 @@ def apply_load(
         f" from {stage_table} s where _reject_reason is null order by {len(cols) + 1}"
     )
     inserted = cur.rowcount
-    for _, index in year_brin_indexes(table):  # the new rows' block ranges summarised
-        cur.execute("select brin_summarize_new_values(%s::regclass)", (f"raw.{index}",))
     _touched(cur, table, [load_id, *previous])
     for prev in previous:
         applied.replaced_version = prev
