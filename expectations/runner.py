@@ -117,14 +117,6 @@ def previous_rows(conn, spec: SourceSpec, stage: sql.Composable, load_id: int) -
     if baseline.year_column:
         year = sql.Identifier(baseline.year_column)
         slice_columns = [sql.Identifier(c) for c in baseline.slice]
-        # the same rows, said also as a range of years: the raw table's BRIN index on the
-        # year (sources.raw_ddl) then reads the previous year's blocks only
-        conditions.append(
-            sql.SQL(
-                "r.{year} between (select min({year}) - 1 from {stage} where _reject_reason"
-                " is null) and (select max({year}) - 1 from {stage} where _reject_reason is null)"
-            ).format(year=year, stage=stage)
-        )
         conditions.append(
             sql.SQL(
                 "(r.{year} + 1{rcols}) in (select distinct {year}{cols} from {stage}"

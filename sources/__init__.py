@@ -103,17 +103,4 @@ def raw_ddl() -> str:
             f"create index if not exists {table}_nk_missing_idx on raw.{table} (load_id)"
             f" where nk is null;"
         )
-        # a BRIN index on the year of the row-count baseline (expectations.runner.
-        # previous_rows counts the previous year's rows per file): rows arrive by year, so
-        # the index is tiny, costs nothing to keep, and that count reads one year's blocks
-        # instead of the whole table (2.7 → 1.0 s per file at 7 M ГИА rows)
-        years = sorted(
-            {s.baseline.year_column for s in SOURCES.values() if s.raw_table == f"raw.{table}"}
-            - {None, ""}
-        )
-        parts.extend(
-            f"create index if not exists {table}_{year}_brin on raw.{table} using brin"
-            f" ({year}) with (autosummarize = on);"
-            for year in years
-        )
     return "\n".join(parts)
