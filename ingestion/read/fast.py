@@ -156,12 +156,17 @@ def _line_blocks(path: Path, encoding: str, chunk_rows: int) -> Iterator[tuple[b
             block, rest = rest[:cut], rest[cut:]
             ends = ends[lines:] - cut if len(ends) > lines else np.empty(0, dtype=np.int64)
             left -= lines
-            if not block.endswith(b"\n"):
-                block += b"\n"
-            if encoding == "cp1251":
-                block = block.decode("cp1251").encode("utf-8")
-            yield block, not left
+            yield utf8_block(block, encoding), not left
             left = left or chunk_rows
+
+
+def utf8_block(block: bytes, encoding: str) -> bytes:
+    """A block of lines as UTF-8 with a final line feed (polars reads UTF-8 only)."""
+    if not block.endswith(b"\n"):
+        block += b"\n"
+    if encoding == "cp1251":
+        block = block.decode("cp1251").encode("utf-8")
+    return block
 
 
 def _regular(block: bytes, n_columns: int) -> bytes | None:
@@ -499,9 +504,9 @@ def _person_keys(raw: pl.DataFrame, by_contract: dict, secret: bytes) -> pl.Seri
         snils = raw[present[0]]
     digits = snils.str.replace_all(r"[ -]", "")
     plain = digits.str.contains(r"^[0-9]{11}$").fill_null(False)
-    keys = keyed_hashes(secret, digits.set(~plain, None) if not plain.all() else digits)
     if plain.all():
-        return keys
+        return keyed_hashes(secret, digits)
+    keys = keyed_hashes(secret, digits.set(~plain, None))
     other = np.flatnonzero(~plain.to_numpy())
     columns = [
         raw[c][other] if c else pl.repeat("", len(other), dtype=pl.String, eager=True)

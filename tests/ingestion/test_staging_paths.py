@@ -416,17 +416,14 @@ def _line_blocks_by_lines(path, encoding, chunk_rows, part_rows):
     """What `fast._line_blocks` gives, from the lines of the file opened in binary mode."""
     from itertools import islice
 
+    from ingestion.read import fast
+
     with open(path, "rb") as fh:
         fh.readline()
         left = chunk_rows
         while lines := list(islice(fh, min(left, part_rows))):
             left -= len(lines)
-            block = b"".join(lines)
-            if not block.endswith(b"\n"):
-                block += b"\n"
-            if encoding == "cp1251":
-                block = block.decode("cp1251").encode("utf-8")
-            yield block, not left
+            yield fast.utf8_block(b"".join(lines), encoding), not left
             left = left or chunk_rows
 
 
