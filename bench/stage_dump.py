@@ -37,11 +37,14 @@ class _Cursor:
         pass
 
     def copy_expert(self, sql, buf, size=8192) -> None:
-        self.out += [sql, buf.read()]
+        text = buf.read()  # a fast chunk's UTF-8 bytes (the connection says UTF8), or str
+        self.out += [sql, text.decode("utf-8") if isinstance(text, bytes) else text]
 
 
 class _Connection:
     """Records the COPY statements and their text instead of sending them."""
+
+    encoding = "UTF8"
 
     def __init__(self):
         self.out: list[str] = []

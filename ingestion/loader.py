@@ -242,17 +242,25 @@ def _copy_statement(table: str, frame: pd.DataFrame | FastChunk, load_id: int) -
     cols = ", ".join(["load_id", *frame.columns])
     sql = f"copy {table} ({cols}) from stdin with (format text)"
     if isinstance(frame, FastChunk):
-        return sql, lambda: frame.copy_text(load_id)
+        return sql, lambda: frame.copy_bytes(load_id)
     return sql, copy_text(frame, load_id)
 
 
 def _copy(conn, sql: str, text) -> None:
     """COPY `text` (or what `text()` gives: a fast chunk's text is written by polars, which
-    releases the GIL, in the COPY worker thread)."""
+    releases the GIL, in the COPY worker thread, as UTF-8 bytes — sent as they are when the
+    connection's client encoding is UTF-8, else decoded for psycopg2 to encode)."""
     if callable(text):
         text = text()
+    if isinstance(text, bytes):
+        if conn.encoding in ("UTF8", "UNICODE"):
+            buf = io.BytesIO(text)
+        else:
+            buf = io.StringIO(text.decode("utf-8"))
+    else:
+        buf = io.StringIO(text)
     with conn.cursor() as cur:
-        cur.copy_expert(sql, io.StringIO(text), size=1 << 20)
+        cur.copy_expert(sql, buf, size=1 << 20)
 
 
 class _BackgroundCopy:

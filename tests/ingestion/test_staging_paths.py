@@ -455,3 +455,38 @@ def test_line_blocks_are_the_files_lines(
         path.write_bytes(b"h1;h2\r\n" + text)
         got = list(fast._line_blocks(path, encoding, chunk_rows))
         assert got == list(_line_blocks_by_lines(path, encoding, chunk_rows, part_rows))
+
+
+_UTF8_CASES = {
+    "ascii": b"a;b\n1;2\n",
+    "cyrillic": "Код;Предмет\n1;Русский язык\n".encode() * 50,
+    "no final line feed": "строка\nпоследняя".encode(),
+    "no line feed at all": "ё".encode() * 40,
+    "invalid byte late": "ок\n".encode() * 30 + b"\xff\n" + b"x\n",
+    "cut sequence at the end": "ок\n".encode() * 30 + "я".encode()[:1],
+    "surrogate": b"ok\n" + b"\xed\xa0\x80\n",
+    "overlong": b"ok\n\xc0\xaf\n",
+    "cp1251 text": "Код;Предмет\nРусский язык\n".encode("cp1251"),
+    "empty": b"",
+}
+
+
+@pytest.mark.parametrize("block", [4, 7, 64, 1 << 23])
+@pytest.mark.parametrize("case", sorted(_UTF8_CASES))
+def test_utf8_check_in_blocks_is_pythons_decoder(tmp_path, monkeypatch, case, block):
+    """The UTF-8 check of encoding detection (Rust's validator on blocks cut after a line
+    feed) finds an error exactly where Python's incremental strict decoder (the check it
+    replaced, kept for the position) does, for any block size; None only for UTF-8."""
+    from ingestion import encoding
+
+    path = tmp_path / "f.csv"
+    path.write_bytes(_UTF8_CASES[case])
+    try:
+        _UTF8_CASES[case].decode("utf-8")
+        valid = True
+    except UnicodeDecodeError:
+        valid = False
+    monkeypatch.setattr(encoding, "_BLOCK", block)
+    expected = encoding._python_utf8_error(path)
+    assert (expected is None) == valid
+    assert encoding._first_utf8_error(path) == expected
