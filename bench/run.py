@@ -18,7 +18,11 @@ called through its public functions, unchanged. What each number means:
    each separately: `check_load` (registry codes, SQL checks, repeated keys, scope),
    `validate_stage` (Great Expectations on the stage), `commit_load` (quarantine, versions,
    insert into raw, current rows). "end to end" = stage + check + commit (no GX).
-4. ratios — ours (staging) / COPY and ours (staging) / to_sql, same file, same run.
+4. ratios — ours (staging) / COPY and ours (staging) / to_sql, same file, same run. COPY
+   and staging are measured alternately EDU_DWH_BENCH_STAGE_SAMPLES (3) times each, and
+   the median sample of each counts (all samples are in the JSON): a single sample was
+   the first, cold call of the process, and the machine's COPY speed drifts by ±30 %
+   within minutes here.
 5. XLSX — a generated olympiad workbook enlarged (openpyxl write-only) to
    EDU_DWH_BENCH_XLSX_ROWS rows: raw cell reading with each reader tried (openpyxl
    read-only `iter_rows(values_only=True)`; python-calamine `iter_rows`, what the pipeline
@@ -48,6 +52,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -71,6 +76,7 @@ XLSX_ROWS = env_int("EDU_DWH_BENCH_XLSX_ROWS", 50_000)
 XLSX_REPEAT = env_int("EDU_DWH_BENCH_XLSX_REPEAT", 2)
 SMALL_SCALE = env_float("EDU_DWH_BENCH_SMALL_SCALE", 0.3)
 MULTI_ROWS = env_int("EDU_DWH_BENCH_MULTI_ROWS", 10_000)
+STAGE_SAMPLES = max(1, env_int("EDU_DWH_BENCH_STAGE_SAMPLES", 3))
 MEM_ROWS = [
     int(n) for n in os.environ.get("EDU_DWH_BENCH_MEM_ROWS", "200000,2000000").split(",") if n
 ]
@@ -141,6 +147,26 @@ def pandas_to_sql(
     return read, write
 
 
+def trial_stage(conn, run_id: int, spec, path: Path, k: int) -> float:
+    """Seconds of one more `stage_file` of the file (as its own path, so it is a new file),
+    its load then abandoned and its stage table dropped."""
+    from ingestion import loader
+
+    t0 = time.perf_counter()
+    staged = loader.stage_file(conn, run_id, spec, path, f"bench/trial_{k}/{path.name}")
+    seconds = time.perf_counter() - t0
+    assert staged.status == "staged", staged.message
+    with conn.cursor() as cur:
+        cur.execute(f"drop table if exists {loader.stage_table(staged.load_id)}")
+        cur.execute(
+            "update audit.loads set status = 'abandoned', finished_at = now(),"
+            " message = 'bench: пробный замер' where load_id = %s",
+            (staged.load_id,),
+        )
+    conn.commit()
+    return seconds
+
+
 def ours(conn, dsn: str, run_id: int, spec, path: Path) -> dict[str, float]:
     """Seconds of stage_file, check_load, validate_stage (GX) and commit_load."""
     from expectations.runner import validate_stage
@@ -169,10 +195,20 @@ def ours(conn, dsn: str, run_id: int, spec, path: Path) -> dict[str, float]:
 
 
 def csv_section(conn, dsn: str, run_id: int, source: str, path: Path, n: int) -> dict:
+    """COPY and our staging of the same file, alternating STAGE_SAMPLES times (the first
+    sample of each is cold: imports, thread pools, the server's caches; the machine's speed
+    drifts): the rows/s of each is its median sample, every sample kept in the JSON. The
+    last staging goes on through check, GX and commit."""
     from sources import SOURCES
 
     r: dict = {"rows": n, "file_mb": path.stat().st_size / MB}
-    r["copy_rows_per_s"] = n / copy_ceiling(conn, path)
+    copy_s, stage_s = [], []
+    for k in range(STAGE_SAMPLES):
+        copy_s.append(copy_ceiling(conn, path))
+        if k < STAGE_SAMPLES - 1:
+            stage_s.append(trial_stage(conn, run_id, SOURCES[source], path, k))
+    r["copy_rows_per_s"] = n / statistics.median(copy_s)
+    r["copy_samples_s"] = copy_s
     for method in (None, "multi"):
         # method='multi' is ~30× slower: measured on the first MULTI_ROWS rows only
         m = n if method is None else min(n, MULTI_ROWS)
@@ -183,7 +219,9 @@ def csv_section(conn, dsn: str, run_id: int, source: str, path: Path, n: int) ->
         r[f"{key}_read_csv_s"] = read
         r[f"{key}_to_sql_s"] = write
     t = ours(conn, dsn, run_id, SOURCES[source], path)
-    r["ours_stage_rows_per_s"] = n / t["stage"]
+    stage_s.append(t["stage"])
+    r["ours_stage_samples_s"] = stage_s
+    r["ours_stage_rows_per_s"] = n / statistics.median(stage_s)
     r["ours_check_load_s"] = t["check"]
     r["ours_validate_stage_s"] = t["validate"]
     r["ours_commit_load_s"] = t["commit"]
@@ -482,6 +520,10 @@ def _fmt(value, unit: str = "") -> str:
     return f"{text} {unit}".rstrip()
 
 
+def _seconds(samples) -> str:
+    return " / ".join(f"{v:.2f}" for v in samples or []) + " s"
+
+
 def print_table(r: dict) -> None:
     lines: list[tuple[str, str]] = []
 
@@ -494,7 +536,12 @@ def print_table(r: dict) -> None:
             continue
         title = {"ege": "ЕГЭ", "oge": "ОГЭ", "vpr": "ВПР"}[source]
         lines.append((f"— {title} CSV, {c['rows']:,} rows, {c['file_mb']:.1f} MiB", ""))
-        row("1. COPY of the bytes, text columns (ceiling)", c["copy_rows_per_s"], "rows/s")
+        samples = len(c.get("copy_samples_s", [0]))
+        row(
+            "1. COPY of the bytes, text columns (ceiling)",
+            c["copy_rows_per_s"],
+            f"rows/s  (median of {samples}: " + _seconds(c.get("copy_samples_s")) + ")",
+        )
         for m in ("default", "multi"):
             part = (
                 ""
@@ -507,7 +554,11 @@ def print_table(r: dict) -> None:
                 f"rows/s  (read_csv {c[f'to_sql_{m}_read_csv_s']:.1f} s,"
                 f" to_sql {c[f'to_sql_{m}_to_sql_s']:.1f} s{part})",
             )
-        row("3. ours: stage_file", c["ours_stage_rows_per_s"], "rows/s")
+        row(
+            "3. ours: stage_file",
+            c["ours_stage_rows_per_s"],
+            f"rows/s  (median of {samples}: " + _seconds(c.get("ours_stage_samples_s")) + ")",
+        )
         row("   ours: check_load", c["ours_check_load_s"], "s")
         row("   ours: validate_stage (GX)", c["ours_validate_stage_s"], "s")
         row("   ours: commit_load", c["ours_commit_load_s"], "s")
