@@ -76,6 +76,7 @@ from expectations.results import (  # noqa: F401
     raise_if_database_lost,
     write_audit,
 )
+from ingestion import baseline
 from ingestion.db import connect
 from sources import SOURCES
 from sources.spec import SourceSpec
@@ -100,47 +101,12 @@ def _split_stage_table(stage_table: str) -> tuple[str, str]:
 
 def previous_rows(conn, spec: SourceSpec, stage: sql.Composable, load_id: int) -> int | None:
     """Comparable rows of the source loaded before (``spec.baseline``); None if there are none.
-
-    Rows of ``spec.raw_table`` from loads of this source with status ``loaded`` (and the
-    source's constants, e.g. ``gia_level``): with a baseline year column only those of the
-    previous year in the same slice, i.e. ``(year + 1, *slice)`` among the distinct values of
-    the stage's accepted rows, NULLs comparing equal; without it all of them.
-    """
-    conditions = [
-        sql.SQL("l.source = {}").format(sql.Literal(spec.name)),
-        sql.SQL("l.status = 'loaded'"),
-        sql.SQL("l.load_id <> {}").format(sql.Literal(load_id)),
-    ]
-    for column, value in spec.constant_values.items():
-        conditions.append(sql.SQL("r.{} = {}").format(sql.Identifier(column), sql.Literal(value)))
-    baseline = spec.baseline
-    if baseline.year_column:
-        year = sql.Identifier(baseline.year_column)
-        slice_columns = [sql.Identifier(c) for c in baseline.slice]
-        conditions.append(
-            sql.SQL(
-                "(r.{year} + 1{rcols}) in (select distinct {year}{cols} from {stage}"
-                " where _reject_reason is null)"
-            ).format(
-                year=year,
-                # coalesce: a NULL school code (ВПЛ, municipal-level rows) matches a NULL one
-                rcols=sql.SQL("").join(
-                    sql.SQL(", coalesce(r.{}::text, '')").format(c) for c in slice_columns
-                ),
-                cols=sql.SQL("").join(
-                    sql.SQL(", coalesce({}::text, '')").format(c) for c in slice_columns
-                ),
-                stage=stage,
-            )
-        )
-    schema, table = spec.raw_table.split(".", 1)
-    query = sql.SQL(
-        "select count(*) from {table} r join audit.loads l on l.load_id = r.load_id where "
-    ).format(table=sql.Identifier(schema, table)) + sql.SQL(" and ").join(conditions)
+    From the per-load counts by baseline slice (``ingestion.baseline``; counting a load that
+    has none yet is committed here)."""
     with conn.cursor() as cur:
-        cur.execute(query)
-        count = cur.fetchone()[0]
-    return count or None
+        count = baseline.previous_rows(cur, spec, stage, load_id)
+    conn.commit()
+    return count
 
 
 def row_count_parameters(spec: SourceSpec, previous: int | None) -> dict[str, Any]:

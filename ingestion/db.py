@@ -64,6 +64,17 @@ create index if not exists loads_sha_idx on audit.loads (sha256);
 create index if not exists loads_source_idx on audit.loads (source, status);
 create index if not exists loads_identity_idx on audit.loads (source, rel_path);
 
+-- rows of each loaded file by its source's baseline slice (year, slice values as text; no
+-- year: one row per load): the row-count expectation's comparison (ingestion/baseline.py)
+create table if not exists audit.load_slice_counts (
+    load_id bigint not null,
+    year integer,
+    slice text[] not null,
+    rows bigint not null
+);
+create unique index if not exists load_slice_counts_key
+    on audit.load_slice_counts (load_id, year, slice) nulls not distinct;
+
 -- every replacement and withdrawal of a whole file
 create table if not exists audit.load_events (
     event_id bigserial primary key,

@@ -29,6 +29,7 @@ import getpass
 import socket
 from dataclasses import dataclass, field
 
+from ingestion import baseline
 from sources import SOURCES, SourceSpec, raw_columns
 
 ACTIVE = "loaded"
@@ -309,7 +310,9 @@ def _paths(cur, load_ids) -> dict[int, str]:
 
 def _remove_load(cur, spec: SourceSpec, load_id: int) -> int:
     cur.execute(f"delete from {spec.raw_table} where load_id = %s", (load_id,))
-    return cur.rowcount
+    removed = cur.rowcount
+    baseline.forget_load(cur, load_id)
+    return removed
 
 
 def _retire_version(cur, spec: SourceSpec, previous: int, by_load: int, run_id: int) -> int:

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 import psycopg2
 
-from ingestion import deliveries
+from ingestion import baseline, deliveries
 from ingestion.config import get_settings, quarantine_dir
 from ingestion.encoding import EncodingProblem
 from ingestion.messages import csv_problem
@@ -524,6 +524,7 @@ def commit_load(
             delivery_precedence=inherited,
             redelivery_of=_redelivery_of(cur, spec, load_id, rel_path, inherited),
         )
+        baseline.count_loads(cur, spec, [load_id])  # for the row counts of later files
         quarantined = _quarantine_rows(cur, table, load_id)
         cur.execute(
             f"insert into audit.corrections (load_id, source_row, note)"

@@ -337,3 +337,63 @@ def test_new_version_hands_a_key_back_to_the_next_latest_file(warehouse, landing
     assert query(warehouse, CURRENT) == [(1, "основной", 22), (2, "основной", 40)]
     assert "файл fis_gia/ege/b.csv исправил 1 строку файла fis_gia/ege/a.csv" in out
     assert "строки файла fis_gia/ege/b.csv снова действуют" in out
+
+
+_RAW_SLICES = (
+    "select r.load_id, r.year::integer, array[coalesce(r.stage::text, ''),"
+    " coalesce(r.form::text, ''), coalesce(r.ate_code::text, ''),"
+    " coalesce(r.subject_code::text, '')], count(*)::bigint from raw.gia_results r"
+    " join audit.loads l on l.load_id = r.load_id and l.status = 'loaded'"
+    " group by 1, 2, 3 order by 1, 2, 3"
+)
+
+
+def test_row_count_baseline_counts_follow_the_loaded_files(warehouse, landing):
+    """The row count's baseline comes from per-load counts by slice written at commit
+    (ingestion/baseline.py): they equal a count over the raw rows of the loaded files, go
+    with a superseded version, and give the previous year's rows of the file's slices."""
+    old = landing / "fis_gia/ege/ege_2023.csv"
+    rows = [ege_row(snils=f"111-222-333 {n:02d}") for n in range(10, 13)]
+    rows += [ege_row(snils="111-222-333 20", category="ВПЛ", school="")]  # NULL school
+    rows += [ege_row(snils=f"111-222-333 {n:02d}", subject=2) for n in (30, 31)]
+    write_ege(old, rows)
+    assert run(landing)[0] == 0
+    (first,) = query(warehouse, "select load_id from audit.loads where rel_path like '%2023%'")
+    counts = (
+        "select c.load_id, c.year, c.slice, c.rows from audit.load_slice_counts c"
+        " join audit.loads l using (load_id) where l.source = 'ege' order by 1, 2, 3"
+    )
+    assert query(warehouse, counts) == [
+        (first[0], 2023, ["основной", "ЕГЭ", "01", "1"], 4),
+        (first[0], 2023, ["основной", "ЕГЭ", "01", "2"], 2),
+    ]
+
+    new = landing / "fis_gia/ege/ege_2024.csv"
+    write_ege(
+        new,
+        [ege_row(snils=f"111-222-333 {n:02d}", year=2024, date="03.06.2024") for n in (40, 41)],
+    )
+    assert run(landing)[0] == 0
+    # 4 rows of 2023 in the file's one slice (основной, ЕГЭ, 01, предмет 1): range 2–8
+    (kwargs,) = query(
+        warehouse,
+        "select v.kwargs from audit.validation_results v join audit.loads l using (load_id)"
+        " where l.rel_path like '%2024%'"
+        " and v.expectation_type = 'expect_table_row_count_to_be_between'",
+    )
+    assert (kwargs[0]["min_value"], kwargs[0]["max_value"]) == (2, 8)
+
+    write_ege(old, rows[:2])  # a new version of 2023: its predecessor's counts go
+    touch_later(old)
+    assert run(landing)[0] == 0
+    assert query(warehouse, counts) == query(warehouse, _RAW_SLICES)
+    # the reference files: one count per load, no year (all rows of the current version)
+    assert query(
+        warehouse,
+        "select l.source, c.year, c.slice, c.rows from audit.load_slice_counts c"
+        " join audit.loads l using (load_id) where l.source <> 'ege' order by 1",
+    ) == [("municipalities", None, [], 2), ("schools", None, [], 3)]
+    assert [r[1:] for r in query(warehouse, counts)] == [
+        (2024, ["основной", "ЕГЭ", "01", "1"], 2),
+        (2023, ["основной", "ЕГЭ", "01", "1"], 2),  # the new version, a later load
+    ]
