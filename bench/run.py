@@ -18,6 +18,11 @@ called through its public functions, unchanged. What each number means:
    each separately: `check_load` (registry codes, SQL checks, repeated keys, scope),
    `validate_stage` (Great Expectations on the stage), `commit_load` (quarantine, versions,
    insert into raw, current rows). "end to end" = stage + check + commit (no GX).
+1b. typed COPY — what staging sends for the file (its COPY statements and text, computed
+   beforehand, not timed) COPYed into an unlogged table like the stage table: typed
+   columns (dates, integers, the 64-character person key). The server's share of staging
+   alone, which our parsing shares the machine's two cores with; measured alternately with
+   the ceiling (the two are within ±20 % of each other here, either way round).
 4. ratios — ours (staging) / COPY and ours (staging) / to_sql, same file, same run. COPY
    and staging are measured alternately EDU_DWH_BENCH_STAGE_SAMPLES (3) times each, and
    the median sample of each counts (all samples are in the JSON): a single sample was
@@ -147,6 +152,43 @@ def pandas_to_sql(
     return read, write
 
 
+def staged_copy_payload(spec, path: Path) -> list[tuple[str, object]]:
+    """The COPY statements and text staging sends for the file (computed, not timed), for
+    a table `bench_typed` made like the stage table."""
+    from ingestion import loader
+    from ingestion.read import open_source
+
+    out = []
+    with open_source(path, spec) as source:
+        for chunk, _ in source.copy_chunks(b"bench"):
+            sql, text = loader._copy_statement("bench_typed", chunk, 1)
+            out.append((sql, text() if callable(text) else text))
+    return out
+
+
+def typed_copy(conn, spec, payload) -> float:
+    """Seconds of COPYing what staging sends (typed columns, `payload`) into a fresh
+    unlogged table like the stage table: the server's share of any staging that stores typed
+    rows, with no reading or parsing in Python at all — a floor under our staging, where the
+    ceiling (COPY of the bytes into text columns) is not one."""
+    from ingestion import loader
+
+    with conn.cursor() as cur:
+        cur.execute("drop table if exists bench_typed")
+        cur.execute(f"create unlogged table bench_typed (like {spec.raw_table})")
+        cur.execute("alter table bench_typed add column _reject_reason text, add column _note text")
+    conn.commit()
+    t0 = time.perf_counter()
+    for sql, text in payload:
+        loader._copy(conn, sql, text)
+    conn.commit()
+    seconds = time.perf_counter() - t0
+    with conn.cursor() as cur:
+        cur.execute("drop table bench_typed")
+    conn.commit()
+    return seconds
+
+
 def trial_stage(conn, run_id: int, spec, path: Path, k: int) -> float:
     """Seconds of one more `stage_file` of the file (as its own path, so it is a new file),
     its load then abandoned and its stage table dropped."""
@@ -202,13 +244,19 @@ def csv_section(conn, dsn: str, run_id: int, source: str, path: Path, n: int) ->
     from sources import SOURCES
 
     r: dict = {"rows": n, "file_mb": path.stat().st_size / MB}
-    copy_s, stage_s = [], []
+    spec = SOURCES[source]
+    payload = staged_copy_payload(spec, path)
+    copy_s, typed_s, stage_s = [], [], []
     for k in range(STAGE_SAMPLES):
         copy_s.append(copy_ceiling(conn, path))
+        typed_s.append(typed_copy(conn, spec, payload))
         if k < STAGE_SAMPLES - 1:
-            stage_s.append(trial_stage(conn, run_id, SOURCES[source], path, k))
+            stage_s.append(trial_stage(conn, run_id, spec, path, k))
+    del payload
     r["copy_rows_per_s"] = n / statistics.median(copy_s)
     r["copy_samples_s"] = copy_s
+    r["typed_copy_rows_per_s"] = n / statistics.median(typed_s)
+    r["typed_copy_samples_s"] = typed_s
     for method in (None, "multi"):
         # method='multi' is ~30× slower: measured on the first MULTI_ROWS rows only
         m = n if method is None else min(n, MULTI_ROWS)
@@ -229,6 +277,8 @@ def csv_section(conn, dsn: str, run_id: int, source: str, path: Path, n: int) ->
     r["ours_rows_loaded"] = t["rows_loaded"]
     r["ours_gx_success"] = t["gx_success"]
     r["ratio_stage_vs_copy"] = r["ours_stage_rows_per_s"] / r["copy_rows_per_s"]
+    r["ratio_typed_copy_vs_copy"] = r["typed_copy_rows_per_s"] / r["copy_rows_per_s"]
+    r["ratio_stage_vs_typed_copy"] = r["ours_stage_rows_per_s"] / r["typed_copy_rows_per_s"]
     r["ratio_stage_vs_to_sql_default"] = r["ours_stage_rows_per_s"] / r["to_sql_default_rows_per_s"]
     r["ratio_stage_vs_to_sql_multi"] = r["ours_stage_rows_per_s"] / r["to_sql_multi_rows_per_s"]
     r["ratio_end_to_end_vs_copy"] = r["ours_end_to_end_rows_per_s"] / r["copy_rows_per_s"]
@@ -555,6 +605,11 @@ def print_table(r: dict) -> None:
                 f" to_sql {c[f'to_sql_{m}_to_sql_s']:.1f} s{part})",
             )
         row(
+            "1b. COPY of what staging sends, typed stage columns (floor)",
+            c["typed_copy_rows_per_s"],
+            f"rows/s  (median of {samples}: " + _seconds(c.get("typed_copy_samples_s")) + ")",
+        )
+        row(
             "3. ours: stage_file",
             c["ours_stage_rows_per_s"],
             f"rows/s  (median of {samples}: " + _seconds(c.get("ours_stage_samples_s")) + ")",
@@ -564,6 +619,8 @@ def print_table(r: dict) -> None:
         row("   ours: commit_load", c["ours_commit_load_s"], "s")
         row("   ours: stage+check+commit", c["ours_end_to_end_rows_per_s"], "rows/s")
         row("4. ratio stage / COPY", c["ratio_stage_vs_copy"])
+        row("   ratio typed COPY (floor) / COPY", c["ratio_typed_copy_vs_copy"])
+        row("   ratio stage / typed COPY (floor)", c["ratio_stage_vs_typed_copy"])
         row("   ratio stage / to_sql (None)", c["ratio_stage_vs_to_sql_default"])
         row("   ratio stage / to_sql ('multi')", c["ratio_stage_vs_to_sql_multi"])
         row("   ratio stage+check+commit / COPY", c["ratio_end_to_end_vs_copy"])
