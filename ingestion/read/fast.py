@@ -133,9 +133,9 @@ class FastChunk:
 _READ_BYTES = 1 << 23  # the file is read in blocks of this many bytes
 
 
-def _line_blocks(path: Path, encoding: str, chunk_rows: int) -> Iterator[tuple[bytes, bool]]:
-    """(block, whether it ends a chunk): the data lines after the header line as UTF-8
-    bytes, `chunk_rows` lines per chunk in blocks of at most PART_ROWS lines (the last
+def _line_blocks(path: Path, encoding: str, chunk_rows: int) -> Iterator[tuple[bytes, int, bool]]:
+    """(block, its lines, whether it ends a chunk): the data lines after the header line as
+    UTF-8 bytes, `chunk_rows` lines per chunk in blocks of at most PART_ROWS lines (the last
     block may be shorter and gets a final line feed). Lines end at b"\n" as the lines of
     a file opened in binary mode do; the file is read in large blocks and the line feeds
     found by numpy (no Python work per line)."""
@@ -165,7 +165,7 @@ def _line_blocks(path: Path, encoding: str, chunk_rows: int) -> Iterator[tuple[b
             block, rest = rest[:cut], rest[cut:]
             ends = ends[lines:] - cut if len(ends) > lines else np.empty(0, dtype=np.int64)
             left -= lines
-            yield utf8_block(block, encoding), not left
+            yield utf8_block(block, encoding), lines, not left
             left = left or chunk_rows
 
 
@@ -178,9 +178,9 @@ def utf8_block(block: bytes, encoding: str) -> bytes:
     return block
 
 
-def _regular(block: bytes, n_columns: int) -> bytes | None:
-    """The block with LF line ends if each of its lines is one row with `n_columns` fields
-    as pandas would read it (see module docstring), else None."""
+def _regular(block: bytes, lines: int, n_columns: int) -> bytes | None:
+    """The block (of `lines` line feeds) with LF line ends if each of its lines is one row
+    with `n_columns` fields as pandas would read it (see module docstring), else None."""
     if b"\r" in block:
         block = block.replace(b"\r\n", b"\n")
         if b"\r" in block:
@@ -191,7 +191,7 @@ def _regular(block: bytes, n_columns: int) -> bytes | None:
         return None
     # as many «;» as the header asks for in all; a line with more is an error of polars'
     # reader (`_read`), so no line has fewer either
-    if block.count(b";") != block.count(b"\n") * (n_columns - 1):
+    if block.count(b";") != lines * (n_columns - 1):
         return None
     return block
 
@@ -214,12 +214,12 @@ def fast_chunks(
         return
     parts: list[tuple[FastChunk, np.ndarray, pl.DataFrame]] = []  # of the chunk being read
     memo: dict = {}  # per stored column: raw value → what _column made of it
-    for block, chunk_end in _line_blocks(path, header.encoding, chunk_rows):
-        data = _regular(block, len(columns))
+    for block, lines, chunk_end in _line_blocks(path, header.encoding, chunk_rows):
+        data = _regular(block, lines, len(columns))
         if data is None:
             break
         raw = _read(data, names)
-        if raw is None or raw.height != data.count(b"\n"):
+        if raw is None or raw.height != lines:
             break
         fast, bad = _parse_fast(raw, names, start, header, spec, secret, memo)
         parts.append((fast, bad, raw.filter(pl.Series(bad)) if bad.any() else None))
@@ -511,7 +511,7 @@ def _person_keys(raw: pl.DataFrame, by_contract: dict, secret: bytes) -> pl.Seri
         snils = pl.repeat("", raw.height, dtype=pl.String, eager=True)
     else:
         snils = raw[present[0]]
-    digits = snils.str.replace_all(r"[ -]", "")
+    digits = snils.str.replace_all(" ", "", literal=True).str.replace_all("-", "", literal=True)
     plain = digits.str.contains(r"^[0-9]{11}$").fill_null(False)
     if plain.all():
         return keyed_hashes(secret, digits)

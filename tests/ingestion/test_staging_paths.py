@@ -423,7 +423,7 @@ def _line_blocks_by_lines(path, encoding, chunk_rows, part_rows):
         left = chunk_rows
         while lines := list(islice(fh, min(left, part_rows))):
             left -= len(lines)
-            yield fast.utf8_block(b"".join(lines), encoding), not left
+            yield fast.utf8_block(b"".join(lines), encoding), len(lines), not left
             left = left or chunk_rows
 
 
@@ -445,7 +445,8 @@ def test_line_blocks_are_the_files_lines(
 ):
     """The file read in blocks with its line feeds found by numpy gives the blocks its
     lines give: a line ends at b"\\n", the last one may have none; chunk and part
-    boundaries in the same places; whatever the size of the blocks read."""
+    boundaries in the same places; each block's line count is its line feeds (the last
+    block gets one); whatever the size of the blocks read."""
     from ingestion.read import fast
 
     monkeypatch.setattr(fast, "_READ_BYTES", read_bytes)
@@ -455,6 +456,7 @@ def test_line_blocks_are_the_files_lines(
         path.write_bytes(b"h1;h2\r\n" + text)
         got = list(fast._line_blocks(path, encoding, chunk_rows))
         assert got == list(_line_blocks_by_lines(path, encoding, chunk_rows, part_rows))
+        assert all(block.count(b"\n") == lines for block, lines, _ in got)
 
 
 _UTF8_CASES = {
