@@ -102,21 +102,32 @@ def copy_ceiling(conn, path: Path) -> float:
     with open(path, encoding=encoding) as fh:
         n_cols = len(fh.readline().split(";"))
     cols = ", ".join(f"c{i} text" for i in range(n_cols))
+
+    def send() -> None:
+        with open(path, "rb") as fh, conn.cursor() as cur:
+            cur.copy_expert(
+                "copy bench_copy from stdin with (format csv, delimiter ';', header true,"
+                f" encoding '{_PG_ENCODING[encoding]}')",
+                fh,
+            )
+
+    return _timed_copy(conn, "bench_copy", [f"create unlogged table bench_copy ({cols})"], send)
+
+
+def _timed_copy(conn, table: str, create: list[str], send) -> float:
+    """Seconds of `send()` (its COPYs) and the commit, into `table` made afresh by the
+    statements `create` (not timed) and dropped afterwards."""
     with conn.cursor() as cur:
-        cur.execute("drop table if exists bench_copy")
-        cur.execute(f"create unlogged table bench_copy ({cols})")
+        cur.execute(f"drop table if exists {table}")
+        for statement in create:
+            cur.execute(statement)
     conn.commit()
     t0 = time.perf_counter()
-    with open(path, "rb") as fh, conn.cursor() as cur:
-        cur.copy_expert(
-            "copy bench_copy from stdin with (format csv, delimiter ';', header true,"
-            f" encoding '{_PG_ENCODING[encoding]}')",
-            fh,
-        )
+    send()
     conn.commit()
     seconds = time.perf_counter() - t0
     with conn.cursor() as cur:
-        cur.execute("drop table bench_copy")
+        cur.execute(f"drop table {table}")
     conn.commit()
     return seconds
 
@@ -173,20 +184,15 @@ def typed_copy(conn, spec, payload) -> float:
     ceiling (COPY of the bytes into text columns) is not one."""
     from ingestion import loader
 
-    with conn.cursor() as cur:
-        cur.execute("drop table if exists bench_typed")
-        cur.execute(f"create unlogged table bench_typed (like {spec.raw_table})")
-        cur.execute("alter table bench_typed add column _reject_reason text, add column _note text")
-    conn.commit()
-    t0 = time.perf_counter()
-    for sql, text in payload:
-        loader._copy(conn, sql, text)
-    conn.commit()
-    seconds = time.perf_counter() - t0
-    with conn.cursor() as cur:
-        cur.execute("drop table bench_typed")
-    conn.commit()
-    return seconds
+    def send() -> None:
+        for sql, text in payload:
+            loader._copy(conn, sql, text)
+
+    create = [
+        f"create unlogged table bench_typed (like {spec.raw_table})",
+        "alter table bench_typed add column _reject_reason text, add column _note text",
+    ]
+    return _timed_copy(conn, "bench_typed", create, send)
 
 
 def trial_stage(conn, run_id: int, spec, path: Path, k: int) -> float:
