@@ -3,9 +3,12 @@ that a change to reading, parsing or COPY formatting changed no staged value.
 
     python -m bench.stage_dump LANDING OUT.txt [CHUNK_ROWS]
 
-Per file: the header (encoding, columns, unknown, notes) then each COPY statement and its
-text, or the Russian reason the file is rejected. Run before and after a change on the
-same folder (e.g. `synthetic.generate(dir, seed=1, scale=0.3)`) and compare with `cmp`.
+Per file: the header (encoding, columns, unknown, notes), the rows read, then the COPY
+statement and the text of all its chunks, or the Russian reason the file is rejected.
+Chunk boundaries are not written: the fast path stages the end of a file in smaller
+chunks than the pandas path (fast.TAIL_ROWS), with the same rows. Run before and after a
+change on the same folder (e.g. `synthetic.generate(dir, seed=1, scale=0.3)`) and compare
+with `cmp`.
 The pseudonymisation key is fixed here, so person keys are comparable too. It stages as
 `stage_file` does (`source.copy_chunks`): `EDU_DWH_FAST_CSV=0` dumps the pandas path only,
 to compare with the CSV fast path (ingestion/read/fast.py).
@@ -82,14 +85,17 @@ def dump(root: Path, out, chunk_rows: int | None = None) -> None:
                 args = (SECRET,) if chunk_rows is None else (SECRET, chunk_rows)
                 for chunk, n in source.copy_chunks(*args):
                     rows += n
-                    out.write(f"CHUNK rows_read={n}\n")
                     loader._copy_frame(conn, "raw._stage_1", chunk, 1)
                 out.write(f"ROWS {rows}\n")
             except Exception as exc:  # as stage_file words it
                 out.write(
                     f"REJECT-READ {exc if isinstance(exc, HeaderProblem) else csv_problem(exc)}\n"
                 )
-        for text in conn.out:
+        statement = None  # each COPY statement once while it repeats: chunk boundaries
+        for sql, text in zip(conn.out[::2], conn.out[1::2], strict=True):  # are not compared
+            if sql != statement:
+                out.write(sql + "\n")
+                statement = sql
             out.write(text if text.endswith("\n") or not text else text + "\n")
 
 

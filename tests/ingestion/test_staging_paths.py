@@ -284,6 +284,68 @@ def test_fast_path_irregular_text_is_read_by_pandas(tmp_path, name, chunk_rows):
         assert kinds == ["FastChunk", "DataFrame", "DataFrame"]
 
 
+def test_fast_path_end_of_file_in_smaller_chunks(tmp_path, monkeypatch):
+    """The end of a file is staged in shrinking chunks (their COPY is what no parsing
+    overlaps): the rows and their text are the pandas path's, only the chunk boundaries
+    differ — also when the last, smaller chunk is not plain lines and pandas reads the
+    file from inside one of its own chunks (rows with reasons in the small chunks)."""
+    from ingestion.read import fast
+
+    monkeypatch.setattr(fast, "TAIL_ROWS", 2)
+    rows = _clean_rows(30)
+    rows[25] = _clean_rows(1, test="101")[0]
+    rows[28] = _clean_rows(1, stage="основнойх")[0]
+    lines = _lines(rows)
+    lines[30] = lines[30].replace("Анна", '"Ан;на"')  # the last row: quoted
+    path = tmp_path / "ege.csv"
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("utf-8"))
+
+    def staged(chunks):
+        texts, counts, kinds = [], [], []
+        for chunk, n in chunks:
+            texts.append(loader.copy_text(chunk, 1))
+            counts.append(n)
+            kinds.append(type(chunk).__name__)
+        return "".join(texts), counts, kinds
+
+    with open_source(path, SOURCES["ege"]) as src:
+        pandas_text, pandas_counts, _ = staged(src.chunks(b"secret", 8))
+    with open_source(path, SOURCES["ege"]) as src:
+        fast_text, fast_counts, kinds = staged(src.copy_chunks(b"secret", 8))
+    assert fast_text == pandas_text
+    assert pandas_counts == [8, 8, 8, 6]
+    # 6 rows left after three chunks: 3 in a chunk of their own; the last 3 (the quote)
+    # read by pandas from its fourth chunk, its first 3 rows skipped
+    assert fast_counts == [8, 8, 8, 3, 3]
+    assert kinds == ["FastChunk"] * 4 + ["DataFrame"]
+    assert "больше 100" in fast_text and "недопустимое значение «основнойх»" in fast_text
+    assert len(fast_text.splitlines()) == 30
+
+
+def test_line_blocks_end_of_file_in_shrinking_chunks(tmp_path, monkeypatch):
+    """Chunks of `chunk_rows` lines until the rest of the file looks like one chunk or
+    less: then halves of it, down to TAIL_ROWS; the lines are the file's lines."""
+    from ingestion.read import fast
+
+    monkeypatch.setattr(fast, "TAIL_ROWS", 2)
+    monkeypatch.setattr(fast, "_READ_BYTES", 7)
+    path = tmp_path / "f.csv"
+    body = b"".join(b"%03d;x\n" % i for i in range(20))
+    path.write_bytes(b"h1;h2\n" + body)
+    got = list(fast._line_blocks(path, "utf-8", 8))
+    # 20 lines: 8, 8 (12 left > 8), then 4 left: 2 (half), then 2 left (< 2 × 2): the rest
+    assert [(lines, end) for _, lines, end, _ in got] == [
+        (8, True),
+        (8, True),
+        (2, True),
+        (2, False),
+    ]
+    assert b"".join(block for block, *_ in got) == body
+    # a small file (fewer than 2 × TAIL_ROWS lines left) is never split
+    monkeypatch.setattr(fast, "TAIL_ROWS", 11)
+    assert [lines for _, lines, _, _ in fast._line_blocks(path, "utf-8", 50)] == [20]
+
+
 def test_fast_path_person_keys_of_mixed_bases(tmp_path):
     """Plain 11-digit СНИЛС (hashed as they are), written ones, documents instead of a
     СНИЛС and a repeated person, interleaved in one part: the pandas path's keys, in the
@@ -423,7 +485,8 @@ def _line_blocks_by_lines(path, encoding, chunk_rows, part_rows):
         left = chunk_rows
         while lines := list(islice(fh, min(left, part_rows))):
             left -= len(lines)
-            yield fast.utf8_block(b"".join(lines), encoding), len(lines), not left
+            empty = b"\n" in lines
+            yield fast.utf8_block(b"".join(lines), encoding), len(lines), not left, empty
             left = left or chunk_rows
 
 
@@ -456,7 +519,7 @@ def test_line_blocks_are_the_files_lines(
         path.write_bytes(b"h1;h2\r\n" + text)
         got = list(fast._line_blocks(path, encoding, chunk_rows))
         assert got == list(_line_blocks_by_lines(path, encoding, chunk_rows, part_rows))
-        assert all(block.count(b"\n") == lines for block, lines, _ in got)
+        assert all(block.count(b"\n") == lines for block, lines, _, _ in got)
 
 
 _UTF8_CASES = {
