@@ -116,12 +116,12 @@ def copy_ceiling(conn, path: Path) -> float:
 
 def _timed_copy(conn, table: str, create: list[str], send) -> float:
     """Seconds of `send()` (its COPYs) and the commit, into `table` made afresh by the
-    statements `create` (not timed) and dropped afterwards."""
+    statements `create` (not timed; in the COPYs' transaction, as staging makes its stage
+    table, so that the COPY of what staging sends may FREEZE) and dropped afterwards."""
     with conn.cursor() as cur:
         cur.execute(f"drop table if exists {table}")
         for statement in create:
             cur.execute(statement)
-    conn.commit()
     t0 = time.perf_counter()
     send()
     conn.commit()

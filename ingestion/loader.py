@@ -238,9 +238,12 @@ def _copy_frame(conn, table: str, frame, load_id: int) -> None:
 
 
 def _copy_statement(table: str, frame: pd.DataFrame | FastChunk, load_id: int) -> tuple:
-    """(COPY statement, its text — for a FastChunk a function writing it)."""
+    """(COPY statement, its text — for a FastChunk a function writing it). The stage table
+    is made in the transaction of its COPYs (`stage_file`), so they FREEZE its rows: no
+    hint bits to set (and pages to write again) when the checks, GX and the commit read
+    them; nobody else sees the table before it is committed."""
     cols = ", ".join(["load_id", *frame.columns])
-    sql = f"copy {table} ({cols}) from stdin with (format text)"
+    sql = f"copy {table} ({cols}) from stdin with (format text, freeze)"
     if isinstance(frame, FastChunk):
         return sql, lambda: frame.copy_bytes(load_id)
     return sql, copy_text(frame, load_id)
