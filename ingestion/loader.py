@@ -31,7 +31,7 @@ import psycopg2
 
 from ingestion import baseline, deliveries
 from ingestion.config import get_settings, quarantine_dir
-from ingestion.encoding import EncodingProblem
+from ingestion.encoding import EncodingProblem, Utf8Check
 from ingestion.messages import csv_problem
 from ingestion.read import FastChunk, HeaderProblem, open_source
 from sources import SOURCES, SourceSpec
@@ -53,11 +53,22 @@ class LoadResult:
 
 
 def sha256_of(path: Path) -> str:
+    return fingerprint(path, utf8=False)[0]
+
+
+def fingerprint(path: Path, utf8: bool = True) -> tuple[str, bool | None]:
+    """(the file's sha256, whether it is UTF-8 throughout — None for a workbook or when
+    `utf8` is False) in one read of the file: staging needs both (the hash to classify the
+    delivery, the UTF-8 check to detect the encoding), and reading a large file is a
+    good part of checking it."""
     h = hashlib.sha256()
+    check = Utf8Check() if utf8 and path.suffix.lower() != ".xlsx" else None
     with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 20):
+        while chunk := fh.read(1 << 23):
             h.update(chunk)
-    return h.hexdigest()
+            if check is not None:
+                check.feed(chunk)
+    return h.hexdigest(), None if check is None else check.close()
 
 
 def stage_table(load_id: int) -> str:
@@ -82,7 +93,7 @@ def stage_file(
 ) -> LoadResult:
     """Read, check and COPY one file into its stage table (committed, status 'staged')."""
     started = time.monotonic()
-    sha = sha256_of(path)
+    sha, utf8_valid = fingerprint(path)
     mtime_ns = path.stat().st_mtime_ns
     with conn.cursor() as cur:
         delivery = deliveries.classify(cur, spec, rel_path, sha, mtime_ns, run_id)
@@ -118,7 +129,7 @@ def stage_file(
         conn.commit()
 
     try:
-        source = open_source(path, spec)
+        source = open_source(path, spec, utf8_valid=utf8_valid)
     except (EncodingProblem, HeaderProblem, UnicodeDecodeError) as exc:
         return _reject_file(conn, load_id, spec, path, rel_path, sha, str(exc))
     with source:  # an XLSX book stays open while it is read

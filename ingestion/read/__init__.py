@@ -75,12 +75,14 @@ class Source:
         self.close()
 
 
-def open_source(path: Path, spec: SourceSpec) -> Source:
+def open_source(path: Path, spec: SourceSpec, utf8_valid: bool | None = None) -> Source:
     """Open a landing file and match its header to the contract. Raises HeaderProblem,
-    EncodingProblem or UnicodeDecodeError (CSV) when the file is to be rejected whole."""
+    EncodingProblem or UnicodeDecodeError (CSV) when the file is to be rejected whole.
+    `utf8_valid`: whether a CSV file is UTF-8, if the caller already knows (read again
+    here if not; `loader.fingerprint`)."""
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
-        return Source(path, spec, read_csv_header(path, spec), None)
+        return Source(path, spec, read_csv_header(path, spec, utf8_valid), None)
     book = Book(path)
     try:
         return Source(path, spec, locate(book, spec), book)

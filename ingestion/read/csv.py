@@ -25,8 +25,8 @@ from ingestion.read.header import (
 from sources import SourceSpec
 
 
-def read_csv_header(path: Path, spec: SourceSpec) -> FileHeader:
-    encoding = detect_encoding(path)
+def read_csv_header(path: Path, spec: SourceSpec, utf8_valid: bool | None = None) -> FileHeader:
+    encoding = detect_encoding(path, utf8_valid)
     with open(path, encoding=encoding, newline="") as fh:
         first = fh.readline()
     if not first.strip():

@@ -533,15 +533,20 @@ _UTF8_CASES = {
     "overlong": b"ok\n\xc0\xaf\n",
     "cp1251 text": "Код;Предмет\nРусский язык\n".encode("cp1251"),
     "empty": b"",
+    "four-byte characters": "a😀;б\n".encode() * 20,
+    "lone continuation bytes": b"ok" + b"\x80\x80\x80\x80" + b"ok",
+    "lead byte then ASCII": "ок".encode() + b"\xd0a\n",
+    "cut four-byte character at the end": "a😀".encode()[:-1],
+    "invalid lead byte": b"ok\xf8\x88\x80\x80\x80\n",
 }
 
 
 @pytest.mark.parametrize("block", [4, 7, 64, 1 << 23])
 @pytest.mark.parametrize("case", sorted(_UTF8_CASES))
 def test_utf8_check_in_blocks_is_pythons_decoder(tmp_path, monkeypatch, case, block):
-    """The UTF-8 check of encoding detection (Rust's validator on blocks cut after a line
-    feed) finds an error exactly where Python's incremental strict decoder (the check it
-    replaced, kept for the position) does, for any block size; None only for UTF-8."""
+    """The UTF-8 check of encoding detection (Rust's validator on blocks cut at a character
+    boundary) finds an error exactly where Python's incremental strict decoder (the check
+    it replaced, kept for the position) does, for any block size; None only for UTF-8."""
     from ingestion import encoding
 
     path = tmp_path / "f.csv"
@@ -555,3 +560,35 @@ def test_utf8_check_in_blocks_is_pythons_decoder(tmp_path, monkeypatch, case, bl
     expected = encoding._python_utf8_error(path)
     assert (expected is None) == valid
     assert encoding._first_utf8_error(path) == expected
+
+
+@pytest.mark.parametrize("case", sorted(_UTF8_CASES))
+def test_fingerprint_is_the_hash_and_pythons_utf8_verdict(tmp_path, case):
+    """The loader's one read of a file gives its sha256 and whether Python's strict
+    decoder reads it; `Utf8Check` gives that verdict however the bytes are cut (every
+    cut of the cases into 1 to 5 pieces of equal size, and every two-piece cut)."""
+    import hashlib
+
+    from ingestion import loader
+    from ingestion.encoding import Utf8Check
+
+    data = _UTF8_CASES[case]
+    try:
+        data.decode("utf-8")
+        valid = True
+    except UnicodeDecodeError:
+        valid = False
+    path = tmp_path / "f.csv"
+    path.write_bytes(data)
+    assert loader.fingerprint(path) == (hashlib.sha256(data).hexdigest(), valid)
+    assert loader.fingerprint(path.rename(tmp_path / "f.xlsx")) == (
+        hashlib.sha256(data).hexdigest(),
+        None,
+    )
+    cuts = [[i] for i in range(len(data) + 1)]
+    cuts += [list(range(0, len(data), max(1, len(data) // k))) for k in range(1, 6)]
+    for points in cuts:
+        check = Utf8Check()
+        for a, b in zip([0, *points], [*points, len(data)], strict=True):
+            check.feed(data[a:b])
+        assert check.close() == valid, points
