@@ -188,10 +188,7 @@ def typed_copy(conn, spec, payload) -> float:
         for sql, text in payload:
             loader._copy(conn, sql, text)
 
-    create = [
-        f"create unlogged table bench_typed (like {spec.raw_table})",
-        "alter table bench_typed add column _reject_reason text, add column _note text",
-    ]
+    create = loader.stage_ddl("bench_typed", spec.raw_table)
     return _timed_copy(conn, "bench_typed", create, send)
 
 

@@ -75,6 +75,15 @@ def stage_table(load_id: int) -> str:
     return f"raw._stage_{int(load_id)}"
 
 
+def stage_ddl(table: str, raw_table: str) -> list[str]:
+    """The statements that make a stage table: an unlogged copy of the raw table's columns,
+    plus the row's reason for rejection and its note (kept for the load's audit)."""
+    return [
+        f"create unlogged table {table} (like {raw_table})",
+        f"alter table {table} add column _reject_reason text, add column _note text",
+    ]
+
+
 def _keep_rejected_file(path: Path, sha: str) -> Path:
     """A copy of a rejected file for the operator (personal data: mode 0600, folder 0700;
     purged after `EDU_DWH_QUARANTINE_DAYS` by `edu-dwh quarantine purge`)."""
@@ -138,10 +147,8 @@ def stage_file(
         raw_table = spec.raw_table
         with conn.cursor() as cur:
             cur.execute(f"drop table if exists {table}")
-            cur.execute(f"create unlogged table {table} (like {raw_table})")
-            cur.execute(
-                f"alter table {table} add column _reject_reason text, add column _note text"
-            )
+            for statement in stage_ddl(table, raw_table):
+                cur.execute(statement)
         rows_read = 0
         secret = get_settings().pseudonym_key
         try:
