@@ -11,7 +11,7 @@ from pathlib import Path
 import polars as pl
 
 CHUNK = 1 << 20
-_BLOCK = 1 << 23  # bytes read at a time by the UTF-8 check
+BLOCK = 1 << 23  # bytes read at a time for a UTF-8 check (here and in loader.fingerprint)
 
 
 class EncodingProblem(ValueError):
@@ -97,7 +97,7 @@ def _first_utf8_error(path: Path) -> int | None:
     strict decoder, which is what says where."""
     check = Utf8Check()
     with open(path, "rb") as fh:
-        while check.valid and (chunk := fh.read(_BLOCK)):
+        while check.valid and (chunk := fh.read(BLOCK)):
             check.feed(chunk)
     return None if check.close() else _python_utf8_error(path)
 

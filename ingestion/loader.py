@@ -31,6 +31,7 @@ import psycopg2
 
 from ingestion import baseline, deliveries
 from ingestion.config import get_settings, quarantine_dir
+from ingestion.encoding import BLOCK as UTF8_CHECK_BLOCK
 from ingestion.encoding import EncodingProblem, Utf8Check
 from ingestion.messages import csv_problem
 from ingestion.read import FastChunk, HeaderProblem, open_source
@@ -64,7 +65,7 @@ def fingerprint(path: Path, utf8: bool = True) -> tuple[str, bool | None]:
     h = hashlib.sha256()
     check = Utf8Check() if utf8 and path.suffix.lower() != ".xlsx" else None
     with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 23):
+        while chunk := fh.read(UTF8_CHECK_BLOCK):
             h.update(chunk)
             if check is not None:
                 check.feed(chunk)
@@ -144,10 +145,9 @@ def stage_file(
     with source:  # an XLSX book stays open while it is read
         header = source.header
         table = stage_table(load_id)
-        raw_table = spec.raw_table
         with conn.cursor() as cur:
             cur.execute(f"drop table if exists {table}")
-            for statement in stage_ddl(table, raw_table):
+            for statement in stage_ddl(table, spec.raw_table):
                 cur.execute(statement)
         rows_read = 0
         secret = get_settings().pseudonym_key

@@ -41,14 +41,14 @@ PERSONAL = (
 WORD = {v for v in PERSONAL if v.isdigit()}
 
 
-def _py_pattern(value: str) -> str:
+def _personal_pattern(value: str) -> str:
     """The pattern for one personal value; Python's re and PostgreSQL's regex read it alike."""
     v = re.escape(value)
     return rf"(?<![0-9A-Za-z.]){v}(?![0-9A-Za-z])" if value in WORD else v
 
 
 def test_personal_pattern_finds_a_value_but_not_a_fraction_of_a_second():
-    found = [re.search(_py_pattern("987654"), t) is not None for t in (
+    found = [re.search(_personal_pattern("987654"), t) is not None for t in (
         "4510;987654;", "4510 987654", '"number": "987654"', "987654",
         "00:14:22.987654 [debug]", "in 1.987654s", "1987654", "9876540", "a987654",
     )]  # fmt: skip
@@ -356,7 +356,7 @@ def test_quarantine_copies_readable_by_the_service_user_only(hostile):
 
 def test_no_personal_value_in_any_table_or_output_file(hostile):
     dsn = hostile["dsn"]
-    pattern = "|".join(_py_pattern(v) for v in PERSONAL)
+    pattern = "|".join(_personal_pattern(v) for v in PERSONAL)
     # PostgreSQL reads the pattern as Python does (a leak found, a timestamp not)
     assert q(dsn, "select %s ~ %s, %s ~ %s, %s ~ %s", (
         "4510;987654;", pattern, "00:14:22.987654", pattern, "Анна Кузнецова", pattern,
@@ -387,7 +387,7 @@ def test_no_personal_value_in_any_table_or_output_file(hostile):
                 data = b"".join(zf.read(n) for n in zf.namelist())
         text = data.decode("utf-8", errors="ignore")
         for value in PERSONAL:
-            found = re.search(_py_pattern(value), text)
+            found = re.search(_personal_pattern(value), text)
             assert not found, (str(path.relative_to(hostile["state"])), value)
         checked += 1
     assert checked > 10

@@ -556,7 +556,7 @@ def test_utf8_check_in_blocks_is_pythons_decoder(tmp_path, monkeypatch, case, bl
         valid = True
     except UnicodeDecodeError:
         valid = False
-    monkeypatch.setattr(encoding, "_BLOCK", block)
+    monkeypatch.setattr(encoding, "BLOCK", block)
     expected = encoding._python_utf8_error(path)
     assert (expected is None) == valid
     assert encoding._first_utf8_error(path) == expected
