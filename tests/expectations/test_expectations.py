@@ -14,7 +14,7 @@ import pytest
 import sources as contract
 from expectations import context, docs, runner
 from expectations.suites import SPECIFIC, build_suite, stage_columns
-from ingestion import config
+from ingestion import config, loader
 from ingestion.db import ensure_schema
 from sources import raw_columns
 from tests.fixtures.gia import GIA_COLUMNS as GIA_TYPED_COLUMNS
@@ -105,11 +105,11 @@ def _gia_row(load_id, n, *, level=11, year=2024, stage="основной", form=
 
 def _create_stage(dsn, load_id, rows, raw_table="gia_results", columns=GIA_COLUMNS) -> str:
     """A stage table as ingestion.loader.stage_file makes it."""
-    name = f"raw._stage_{load_id}"
+    name = loader.stage_table(load_id)
     conn = psycopg2.connect(dsn)
     with conn, conn.cursor() as cur:
-        cur.execute(f"create unlogged table {name} (like raw.{raw_table})")
-        cur.execute(f"alter table {name} add column _reject_reason text, add column _note text")
+        for statement in loader.stage_ddl(name, f"raw.{raw_table}"):
+            cur.execute(statement)
         copy_rows(cur, name, columns, rows)
     conn.close()
     return name
